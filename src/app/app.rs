@@ -1,0 +1,492 @@
+//! The Glassbox window: menus, the path box, panels, the status bar with the running job.
+//!
+//! Drawing code never changes the session directly: it pushes [`Command`]s, which
+//! [`GlassboxApp::apply`] carries out after the frame is drawn.
+
+use std::fmt::Write as _;
+use std::path::PathBuf;
+use std::sync::mpsc::{Receiver, TryRecvError};
+use std::time::{Duration, Instant};
+
+use egui::{RichText, Ui};
+
+use super::jobs::{Job, JobOutcome};
+use super::panels::data::DataPanel;
+use super::panels::import::ImportDialog;
+use super::state::{Preferences, ThemeChoice};
+use super::theme;
+use crate::data::{Dataset, FileFormat, LoadOptions, Role};
+
+/// Key under which eframe stores the preferences.
+const PREFS_KEY: &str = "glassbox.preferences";
+
+/// Something the user asked for, carried out after the frame.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Command {
+    /// Show the native file dialog.
+    OpenFileDialog,
+    /// Open this file: the import dialog for text and spreadsheets, straight away for Parquet.
+    OpenPath(PathBuf),
+    /// Load a file with these settings in the background.
+    Load {
+        /// The file.
+        path: PathBuf,
+        /// How to read it.
+        options: LoadOptions,
+    },
+    /// Load the bundled sample dataset.
+    LoadSample,
+    /// Close the import dialog without loading.
+    CloseImport,
+    /// Stop the running job.
+    CancelJob,
+    /// Show a column's details.
+    SelectColumn(usize),
+    /// Change a column's role.
+    SetRole {
+        /// Column index.
+        column: usize,
+        /// New role.
+        role: Role,
+    },
+    /// Change the colour scheme.
+    SetTheme(ThemeChoice),
+    /// Close a message.
+    Dismiss(usize),
+    /// Empty the recent-files list.
+    ClearRecent,
+}
+
+/// How serious a message is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Severity {
+    /// Something worked; shown in the status bar.
+    Info,
+    /// Something did not; shown in a banner until closed.
+    Error,
+}
+
+/// A message for the user.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Message {
+    /// How serious.
+    pub severity: Severity,
+    /// What to say.
+    pub text: String,
+}
+
+/// A load running in the background and what it will be remembered as.
+struct LoadJob {
+    job: Job<Dataset>,
+    path: Option<PathBuf>,
+    options: LoadOptions,
+}
+
+/// A native file dialog running on its own thread.
+struct FileDialogJob {
+    rx: Receiver<Option<PathBuf>>,
+    started: Instant,
+}
+
+/// The whole app.
+pub struct GlassboxApp {
+    /// Persisted preferences.
+    pub prefs: Preferences,
+    /// The open dataset.
+    pub dataset: Option<Dataset>,
+    /// The Data panel's own state.
+    pub data_panel: DataPanel,
+    /// The import dialog, while open.
+    pub import: Option<ImportDialog>,
+    /// Messages, newest last.
+    pub messages: Vec<Message>,
+    /// The path box's text.
+    pub path_box: String,
+    /// Path of the CJK font in use, if any.
+    pub cjk_font: Option<String>,
+    load: Option<LoadJob>,
+    file_dialog: Option<FileDialogJob>,
+    commands: Vec<Command>,
+}
+
+impl GlassboxApp {
+    /// A new app that starts loading `file`, or the bundled sample when `None`.
+    pub fn new(ctx: &egui::Context, prefs: Preferences, file: Option<PathBuf>) -> Self {
+        theme::apply_theme(ctx, prefs.theme);
+        let mut app = Self {
+            prefs,
+            dataset: None,
+            data_panel: DataPanel::default(),
+            import: None,
+            messages: Vec::new(),
+            path_box: String::new(),
+            cjk_font: None,
+            load: None,
+            file_dialog: None,
+            commands: Vec::new(),
+        };
+        let first = match file {
+            Some(path) => Command::Load { path, options: LoadOptions::default() },
+            None => Command::LoadSample,
+        };
+        app.apply(ctx, first);
+        app
+    }
+
+    /// Builds the app inside eframe, restoring preferences and fonts.
+    pub fn from_creation_context(cc: &eframe::CreationContext<'_>, file: Option<PathBuf>) -> Self {
+        let prefs: Preferences = cc.storage.and_then(|s| eframe::get_value(s, PREFS_KEY)).unwrap_or_default();
+        let cjk = theme::install_fonts(&cc.egui_ctx);
+        let mut app = Self::new(&cc.egui_ctx, prefs, file);
+        app.cjk_font = cjk;
+        app
+    }
+
+    /// True while a dataset is loading.
+    pub fn is_loading(&self) -> bool {
+        self.load.is_some()
+    }
+
+    /// Draws one frame and carries out what the user asked for.
+    pub fn show(&mut self, ui: &mut Ui) {
+        let ctx = ui.ctx().clone();
+        self.poll_jobs(&ctx);
+        self.handle_dropped_files(&ctx);
+
+        let mut commands = std::mem::take(&mut self.commands);
+        egui::Panel::top("menu_bar").show(ui, |ui| self.menu_bar_ui(ui, &mut commands));
+        egui::Panel::bottom("status_bar").show(ui, |ui| self.status_bar_ui(ui, &mut commands));
+        egui::CentralPanel::no_frame().show(ui, |ui| {
+            self.messages_ui(ui, &mut commands);
+            match &self.dataset {
+                Some(ds) => self.data_panel.ui(ui, ds, &mut commands),
+                None => {
+                    egui::CentralPanel::default_margins().show(ui, |ui| {
+                        ui.centered_and_justified(|ui| {
+                            if self.load.is_some() {
+                                ui.spinner();
+                            } else {
+                                ui.label("Open a data file: File > Open data file, drop a file on the window, or type its path above.");
+                            }
+                        });
+                    });
+                }
+            }
+        });
+        if let Some(dialog) = self.import.as_mut() {
+            dialog.ui(&ctx, &mut commands);
+        }
+        Self::drop_overlay(&ctx);
+        for c in commands {
+            self.apply(&ctx, c);
+        }
+    }
+
+    fn menu_bar_ui(&mut self, ui: &mut Ui, commands: &mut Vec<Command>) {
+        egui::MenuBar::new().ui(ui, |ui| {
+            ui.menu_button("File", |ui| {
+                if ui.button("Open data file…").clicked() {
+                    commands.push(Command::OpenFileDialog);
+                }
+                ui.menu_button("Open recent", |ui| {
+                    if self.prefs.recent_files.is_empty() {
+                        ui.label(RichText::new("No recent files").weak());
+                    }
+                    for r in &self.prefs.recent_files {
+                        if ui.button(r.path.display().to_string()).clicked() {
+                            commands.push(Command::Load { path: r.path.clone(), options: r.options.clone() });
+                        }
+                    }
+                    if !self.prefs.recent_files.is_empty() {
+                        ui.separator();
+                        if ui.button("Clear list").clicked() {
+                            commands.push(Command::ClearRecent);
+                        }
+                    }
+                });
+                if ui.button("Open sample data (AI4I 2020)").clicked() {
+                    commands.push(Command::LoadSample);
+                }
+                ui.separator();
+                if ui.button("Quit").clicked() {
+                    ui.ctx().send_viewport_cmd(egui::ViewportCommand::Close);
+                }
+            });
+            ui.menu_button("View", |ui| {
+                for (choice, name) in
+                    [(ThemeChoice::System, "System theme"), (ThemeChoice::Light, "Light"), (ThemeChoice::Dark, "Dark")]
+                {
+                    if ui.radio(self.prefs.theme == choice, name).clicked() {
+                        commands.push(Command::SetTheme(choice));
+                    }
+                }
+                ui.separator();
+                ui.label(RichText::new("Zoom: Ctrl + / Ctrl − / Ctrl 0").weak());
+            });
+            ui.menu_button("Help", |ui| {
+                ui.label(format!("Glassbox {}", env!("CARGO_PKG_VERSION")));
+                ui.label("Works offline; never opens a network connection.");
+                match &self.cjk_font {
+                    Some(p) => ui.label(format!("CJK font: {p}")),
+                    None => {
+                        ui.label("No CJK font found: Chinese and Japanese names show as boxes. Install Noto Sans CJK.")
+                    }
+                };
+                ui.label("Sample data: AI4I 2020 (S. Matzka, UCI, CC BY 4.0).");
+            });
+            ui.separator();
+            ui.label("Open path:");
+            let edit = ui
+                .add(
+                    egui::TextEdit::singleline(&mut self.path_box)
+                        .hint_text("/path/to/plant_data.csv")
+                        .desired_width(ui.available_width() - 80.0),
+                )
+                .labelled_by(ui.label("").id);
+            let enter = edit.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
+            if (ui.button("Open").clicked() || enter) && !self.path_box.trim().is_empty() {
+                commands.push(Command::OpenPath(PathBuf::from(self.path_box.trim())));
+            }
+        });
+    }
+
+    fn status_bar_ui(&self, ui: &mut Ui, commands: &mut Vec<Command>) {
+        ui.horizontal(|ui| {
+            if let Some(load) = &self.load {
+                let f = load.job.progress.fraction();
+                ui.label(&load.job.title);
+                let stage = load.job.progress.stage();
+                let mut text = format!("{stage} {:.0} %", f * 100.0);
+                if let Some(eta) = load.job.eta() {
+                    let _ = write!(text, " · about {} s left", eta.as_secs() + 1);
+                }
+                #[allow(clippy::cast_possible_truncation)]
+                ui.add(egui::ProgressBar::new(f as f32).text(text).desired_width(320.0));
+                if ui.button("Cancel").clicked() {
+                    commands.push(Command::CancelJob);
+                }
+            } else if let Some(m) = self.messages.iter().rev().find(|m| m.severity == Severity::Info) {
+                ui.label(&m.text);
+            } else {
+                ui.label("Ready");
+            }
+            ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                if let Some(ds) = &self.dataset {
+                    ui.label(RichText::new(&ds.name).strong());
+                }
+            });
+        });
+    }
+
+    fn messages_ui(&self, ui: &mut Ui, commands: &mut Vec<Command>) {
+        for (i, m) in self.messages.iter().enumerate().filter(|(_, m)| m.severity == Severity::Error) {
+            egui::Frame::new()
+                .fill(ui.visuals().error_fg_color.gamma_multiply(0.15))
+                .inner_margin(egui::Margin::symmetric(10, 6))
+                .show(ui, |ui| {
+                    ui.horizontal(|ui| {
+                        if ui.button("Close").on_hover_text("Close this message").clicked() {
+                            commands.push(Command::Dismiss(i));
+                        }
+                        ui.colored_label(ui.visuals().error_fg_color, &m.text);
+                    });
+                });
+        }
+    }
+
+    fn drop_overlay(ctx: &egui::Context) {
+        if ctx.input(|i| i.raw.hovered_files.is_empty()) {
+            return;
+        }
+        let painter = ctx.layer_painter(egui::LayerId::new(egui::Order::Foreground, egui::Id::unique("drop_overlay")));
+        let rect = ctx.content_rect();
+        painter.rect_filled(rect, 0.0, egui::Color32::from_black_alpha(160));
+        painter.text(
+            rect.center(),
+            egui::Align2::CENTER_CENTER,
+            "Drop the file to open it",
+            egui::FontId::proportional(28.0),
+            egui::Color32::WHITE,
+        );
+    }
+
+    fn handle_dropped_files(&mut self, ctx: &egui::Context) {
+        let dropped = ctx.input(|i| i.raw.dropped_files.iter().map(|f| f.path().to_path_buf()).collect::<Vec<_>>());
+        if let Some(path) = dropped.into_iter().next() {
+            self.commands.push(Command::OpenPath(path));
+        }
+    }
+
+    fn poll_jobs(&mut self, ctx: &egui::Context) {
+        if let Some(load) = &self.load {
+            if let Some(outcome) = load.job.poll() {
+                let Some(load) = self.load.take() else { return };
+                match outcome {
+                    JobOutcome::Done(ds) => {
+                        let n = ds.warnings.len();
+                        let mut text = format!(
+                            "Loaded {}: {} rows × {} columns in {:.1} s",
+                            ds.name,
+                            ds.n_rows(),
+                            ds.n_columns(),
+                            load.job.elapsed().as_secs_f64()
+                        );
+                        if n > 0 {
+                            let _ = write!(text, " ({n} note{} in the column list)", if n == 1 { "" } else { "s" });
+                        }
+                        self.info(text);
+                        if let Some(path) = load.path {
+                            self.prefs.remember_file(path, load.options);
+                        }
+                        self.dataset = Some(ds);
+                        self.data_panel.reset();
+                    }
+                    JobOutcome::Failed(m) => self.error(format!("Could not open the file: {m}")),
+                    JobOutcome::Cancelled => self.info("Loading cancelled; nothing changed.".into()),
+                }
+            } else {
+                ctx.request_repaint_after(Duration::from_millis(100));
+            }
+        }
+        if let Some(fd) = &self.file_dialog {
+            match fd.rx.try_recv() {
+                Ok(Some(path)) => {
+                    self.file_dialog = None;
+                    self.commands.push(Command::OpenPath(path));
+                }
+                Ok(None) | Err(TryRecvError::Disconnected) => {
+                    let quick = fd.started.elapsed() < Duration::from_millis(300);
+                    self.file_dialog = None;
+                    if quick {
+                        self.error(
+                            "No file dialog is available on this desktop. Type the file's path in the 'Open path' box and press Enter."
+                                .into(),
+                        );
+                    }
+                }
+                Err(TryRecvError::Empty) => ctx.request_repaint_after(Duration::from_millis(100)),
+            }
+        }
+    }
+
+    fn info(&mut self, text: String) {
+        self.messages.retain(|m| m.severity != Severity::Info);
+        self.messages.push(Message { severity: Severity::Info, text });
+    }
+
+    fn error(&mut self, text: String) {
+        self.messages.push(Message { severity: Severity::Error, text });
+        if self.messages.len() > 5 {
+            self.messages.remove(0);
+        }
+    }
+
+    /// Carries out one command.
+    pub fn apply(&mut self, ctx: &egui::Context, command: Command) {
+        match command {
+            Command::OpenFileDialog => self.open_file_dialog(ctx),
+            Command::OpenPath(path) => self.open_path(ctx, path),
+            Command::Load { path, options } => {
+                self.import = None;
+                self.start_load(ctx, Some(path.clone()), options.clone(), move |p| {
+                    crate::data::load_file(&path, &options, p)
+                });
+            }
+            Command::LoadSample => {
+                self.start_load(ctx, None, LoadOptions::default(), |_| crate::sample::sample_dataset());
+            }
+            Command::CloseImport => self.import = None,
+            Command::CancelJob => {
+                if let Some(l) = &self.load {
+                    l.job.progress.cancel();
+                }
+            }
+            Command::SelectColumn(i) => self.data_panel.selected = Some(i),
+            Command::SetRole { column, role } => {
+                if let Some(ds) = self.dataset.as_mut() {
+                    ds.set_role(column, role);
+                }
+            }
+            Command::SetTheme(t) => {
+                self.prefs.theme = t;
+                theme::apply_theme(ctx, t);
+            }
+            Command::Dismiss(i) => {
+                if i < self.messages.len() {
+                    self.messages.remove(i);
+                }
+            }
+            Command::ClearRecent => self.prefs.recent_files.clear(),
+        }
+    }
+
+    fn start_load(
+        &mut self,
+        ctx: &egui::Context,
+        path: Option<PathBuf>,
+        options: LoadOptions,
+        work: impl FnOnce(&crate::Progress) -> crate::Result<Dataset> + Send + 'static,
+    ) {
+        if let Some(old) = self.load.take() {
+            old.job.progress.cancel();
+        }
+        let title = format!(
+            "Loading {}",
+            path.as_ref()
+                .and_then(|p| p.file_name())
+                .map_or_else(|| crate::sample::SAMPLE_NAME.into(), |n| n.to_string_lossy().into_owned())
+        );
+        self.load = Some(LoadJob { job: Job::spawn(title, ctx, work), path, options });
+    }
+
+    fn open_path(&mut self, ctx: &egui::Context, path: PathBuf) {
+        if !path.is_file() {
+            let why = if path.is_dir() { "it is a folder" } else { "there is no such file" };
+            self.error(format!("Cannot open {}: {why}.", path.display()));
+            return;
+        }
+        let mut head = [0u8; 8];
+        let n = std::fs::File::open(&path).and_then(|mut f| std::io::Read::read(&mut f, &mut head)).unwrap_or(0);
+        if crate::data::detect_format(&path, &head[..n]) == FileFormat::Parquet {
+            self.apply(ctx, Command::Load { path, options: LoadOptions::default() });
+        } else {
+            self.import = Some(ImportDialog::new(path));
+        }
+    }
+
+    fn open_file_dialog(&mut self, ctx: &egui::Context) {
+        if self.file_dialog.is_some() {
+            return;
+        }
+        let (tx, rx) = std::sync::mpsc::sync_channel(1);
+        let dialog = rfd::FileDialog::new()
+            .set_title("Open plant data")
+            .add_filter("Plant data", &["csv", "tsv", "txt", "dat", "parquet", "xlsx", "xlsm", "xls", "ods"])
+            .add_filter("All files", &["*"]);
+        // macOS wants dialogs on the main thread; elsewhere a thread keeps the window painting.
+        if cfg!(target_os = "macos") {
+            let _ = tx.send(dialog.pick_file());
+        } else {
+            let ctx = ctx.clone();
+            let spawned = std::thread::Builder::new().name("file dialog".into()).spawn(move || {
+                let _ = tx.send(dialog.pick_file());
+                ctx.request_repaint();
+            });
+            if spawned.is_err() {
+                self.error("Could not open the file dialog; type the path in the 'Open path' box.".into());
+                return;
+            }
+        }
+        self.file_dialog = Some(FileDialogJob { rx, started: Instant::now() });
+    }
+}
+
+impl eframe::App for GlassboxApp {
+    fn ui(&mut self, ui: &mut Ui, _frame: &mut eframe::Frame) {
+        self.show(ui);
+    }
+
+    fn save(&mut self, storage: &mut dyn eframe::Storage) {
+        eframe::set_value(storage, PREFS_KEY, &self.prefs);
+    }
+}

@@ -1,0 +1,34 @@
+//! The desktop face of Glassbox (egui). Only this module and `main.rs` know about egui; every
+//! computation is the engine's.
+
+#[allow(clippy::module_inception)]
+mod app;
+pub mod jobs;
+pub mod panels;
+pub mod state;
+pub mod theme;
+
+use std::path::PathBuf;
+
+pub use app::{Command, GlassboxApp, Message, Severity};
+
+/// Opens the Glassbox window, starting on `file` or on the bundled sample data.
+///
+/// # Errors
+/// When no window can be created (no display, no OpenGL).
+pub fn run(file: Option<PathBuf>) -> anyhow::Result<()> {
+    let options = eframe::NativeOptions {
+        viewport: egui::ViewportBuilder::default()
+            .with_title("Glassbox")
+            .with_inner_size([1400.0, 860.0])
+            .with_min_inner_size([800.0, 500.0])
+            .with_drag_and_drop(true),
+        ..eframe::NativeOptions::default()
+    };
+    eframe::run_native(
+        "Glassbox",
+        options,
+        Box::new(move |cc| Ok(Box::new(GlassboxApp::from_creation_context(cc, file)))),
+    )
+    .map_err(|e| anyhow::anyhow!("could not open the window: {e}"))
+}

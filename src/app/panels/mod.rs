@@ -1,0 +1,4 @@
+//! One file per panel or dialog.
+
+pub mod data;
+pub mod import;

@@ -1,0 +1,106 @@
+//! The command-line face: `glassbox inspect|…`. Parses arguments, calls the engine, prints.
+//! Nothing here computes anything the app could not reach through the engine too.
+
+mod inspect;
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::data::{CsvOptions, LoadOptions, TextEncoding};
+
+/// Command-line arguments. Without a subcommand the window opens (on `FILE` if given).
+#[derive(Debug, Parser)]
+#[command(name = "glassbox", version, about = "See why a model decides what it decides, and turn it into PLC code.")]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct Cli {
+    /// What to do; without one, the window opens.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    /// A data file to open in the window.
+    pub file: Option<PathBuf>,
+}
+
+/// The headless commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Print a data file's schema, guessed roles and column statistics.
+    Inspect(inspect::InspectArgs),
+}
+
+/// How to read a data file; every setting is detected when left out.
+#[derive(Debug, Clone, Args, Default)]
+pub struct ReadArgs {
+    /// Field separator of a text file: ',', ';', 'tab', '|'.
+    #[arg(long, value_name = "CHAR")]
+    pub delimiter: Option<String>,
+    /// Read `1,5` as one and a half.
+    #[arg(long)]
+    pub decimal_comma: bool,
+    /// The text file has no header row.
+    #[arg(long)]
+    pub no_header: bool,
+    /// Text encoding: utf-8, windows-1252 (latin-1), iso-8859-15, gbk, `shift_jis`, utf-16le, utf-16be.
+    #[arg(long, value_name = "NAME")]
+    pub encoding: Option<String>,
+    /// The spreadsheet sheet to read (the first with data by default).
+    #[arg(long, value_name = "NAME")]
+    pub sheet: Option<String>,
+}
+
+impl ReadArgs {
+    /// The load options these arguments ask for; detection fills in the rest.
+    ///
+    /// # Errors
+    /// An unknown delimiter or encoding name.
+    pub fn load_options(&self, head: &[u8]) -> anyhow::Result<LoadOptions> {
+        let any_csv = self.delimiter.is_some() || self.decimal_comma || self.no_header || self.encoding.is_some();
+        let csv = if any_csv {
+            let mut o: CsvOptions = crate::data::sniff_csv(head);
+            if let Some(d) = &self.delimiter {
+                o.delimiter = match d.as_str() {
+                    "tab" | "\\t" | "\t" => b'\t',
+                    s if s.len() == 1 => s.as_bytes()[0],
+                    other => anyhow::bail!("--delimiter takes one character or 'tab', not '{other}'"),
+                };
+            }
+            o.decimal_comma |= self.decimal_comma;
+            if self.no_header {
+                o.has_header = false;
+            }
+            if let Some(e) = &self.encoding {
+                o.encoding = parse_encoding(e)?;
+            }
+            Some(o)
+        } else {
+            None
+        };
+        Ok(LoadOptions { csv, sheet: self.sheet.clone(), ..LoadOptions::default() })
+    }
+}
+
+fn parse_encoding(name: &str) -> anyhow::Result<TextEncoding> {
+    let n = name.to_ascii_lowercase().replace(['-', '_'], "");
+    Ok(match n.as_str() {
+        "utf8" => TextEncoding::Utf8,
+        "windows1252" | "cp1252" | "latin1" | "iso88591" => TextEncoding::Windows1252,
+        "iso885915" | "latin9" => TextEncoding::Latin9,
+        "gbk" | "gb2312" | "gb18030" | "cp936" => TextEncoding::Gbk,
+        "shiftjis" | "sjis" | "cp932" => TextEncoding::ShiftJis,
+        "utf16le" | "utf16" => TextEncoding::Utf16Le,
+        "utf16be" => TextEncoding::Utf16Be,
+        _ => anyhow::bail!(
+            "unknown encoding '{name}'; use utf-8, windows-1252, iso-8859-15, gbk, shift_jis, utf-16le or utf-16be"
+        ),
+    })
+}
+
+/// Runs a headless command.
+///
+/// # Errors
+/// Whatever stops the command; `main` prints it on stderr and exits non-zero.
+pub fn run(command: Command) -> anyhow::Result<()> {
+    match command {
+        Command::Inspect(args) => inspect::run(&args),
+    }
+}

@@ -1,0 +1,14 @@
+//! One integration-test binary for the whole of Glassbox (fast to link); a module per area.
+
+#![allow(clippy::expect_used, clippy::unwrap_used, clippy::format_push_string)] // test code
+
+mod cli;
+mod data;
+mod ui;
+
+use std::path::PathBuf;
+
+/// A file under `tests/fixtures/`.
+pub fn fixture(rel: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(rel)
+}

@@ -1,0 +1,103 @@
+//! The real app driven through its accessibility tree with `egui_kittest`.
+
+use std::time::{Duration, Instant};
+
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable as _;
+use glassbox::app::GlassboxApp;
+use glassbox::app::state::Preferences;
+
+use crate::fixture;
+
+/// Steps the app until `done` holds, letting background jobs finish (at most 20 s).
+fn run_until(harness: &mut Harness<'_, GlassboxApp>, done: impl Fn(&GlassboxApp) -> bool) {
+    let start = Instant::now();
+    while !done(harness.state()) {
+        assert!(start.elapsed() < Duration::from_secs(20), "timed out waiting for the app");
+        harness.step();
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    harness.run_steps(3);
+}
+
+fn app_harness() -> Harness<'static, GlassboxApp> {
+    let ctx = egui::Context::default();
+    let app = GlassboxApp::new(&ctx, Preferences::default(), None);
+    Harness::builder().with_size([1400.0, 860.0]).build_ui_state(|ui, app: &mut GlassboxApp| app.show(ui), app)
+}
+
+#[test]
+fn starts_on_the_sample_data() {
+    let mut h = app_harness();
+    run_until(&mut h, |a| a.dataset.is_some());
+    h.get_by_label("Data table");
+    h.get_by_label("10000 rows × 14 columns");
+    assert!(h.query_all_by_label("Machine failure").count() >= 2, "in the column list and the table header");
+}
+
+#[test]
+fn opens_a_file_through_the_path_box_and_shows_column_statistics() {
+    let mut h = app_harness();
+    run_until(&mut h, |a| a.dataset.is_some());
+
+    let path = fixture("datasets/ccpp.csv");
+    h.state_mut().path_box = path.display().to_string();
+    h.run_steps(2);
+    h.get_by_role_and_label(egui::accesskit::Role::Button, "Open").click();
+    run_until(&mut h, |a| a.import.as_ref().is_some_and(|d| !d.is_previewing()));
+    h.get_by_label("Preview: first 50 rows, 5 columns");
+    h.get_by_role_and_label(egui::accesskit::Role::Button, "Load").click();
+    run_until(&mut h, |a| !a.is_loading() && a.dataset.as_ref().is_some_and(|d| d.n_rows() == 9568));
+    h.get_by_label("9568 rows × 5 columns");
+
+    // Select the AT column in the column list and read its statistics.
+    h.get_all_by_label("AT").next().expect("AT in the column list").click();
+    h.run_steps(3);
+    assert_eq!(h.state().data_panel.selected, Some(0));
+    h.get_by_label("Mean");
+    // pandas: ccpp AT mean 19.651231187290968, min 1.81, max 37.11
+    h.get_by_label("19.65");
+    h.get_by_label("1.81");
+    h.get_by_label("37.11");
+}
+
+#[test]
+fn a_bad_file_keeps_the_open_dataset() {
+    let mut h = app_harness();
+    run_until(&mut h, |a| a.dataset.is_some());
+    let dir = tempfile::tempdir().expect("dir");
+    let bad = dir.path().join("ragged.csv");
+    std::fs::write(&bad, "a,b\n1,2\n3,4,5\n").expect("write");
+    let ctx = h.ctx.clone();
+    h.state_mut()
+        .apply(&ctx, glassbox::app::Command::Load { path: bad, options: glassbox::data::LoadOptions::default() });
+    run_until(&mut h, |a| !a.is_loading());
+    let app = h.state();
+    assert_eq!(app.dataset.as_ref().map(glassbox::data::Dataset::n_rows), Some(10_000));
+    assert!(app.messages.iter().any(|m| m.severity == glassbox::app::Severity::Error && m.text.contains("line 3")));
+    h.get_by_label_contains("line 3");
+}
+
+#[test]
+fn a_missing_path_says_so() {
+    let mut h = app_harness();
+    run_until(&mut h, |a| a.dataset.is_some());
+    h.state_mut().path_box = "/no/such/plant.csv".into();
+    h.run_steps(2);
+    h.get_by_role_and_label(egui::accesskit::Role::Button, "Open").click();
+    h.run_steps(3);
+    h.get_by_label_contains("there is no such file");
+}
+
+#[test]
+fn changing_a_role_from_the_column_list() {
+    let mut h = app_harness();
+    run_until(&mut h, |a| a.dataset.is_some());
+    let ctx = h.ctx.clone();
+    h.state_mut().apply(&ctx, glassbox::app::Command::SetRole { column: 9, role: glassbox::data::Role::Target });
+    h.run_steps(2);
+    let ds = h.state().dataset.as_ref().expect("dataset");
+    assert_eq!(ds.target().map(|c| c.name.as_str()), Some("TWF"));
+    assert_eq!(ds.columns.iter().filter(|c| c.role == glassbox::data::Role::Target).count(), 1);
+    h.get_by_label("Target: TWF");
+}
