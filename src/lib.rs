@@ -3,6 +3,9 @@
 //! The engine (everything but [`app`] and [`cli`]) knows nothing of the user interface:
 //! - [`data`] reads plant data (CSV, Parquet, spreadsheets) into a plain [`data::Dataset`];
 //! - [`progress`] lets long jobs report progress and be cancelled;
+//! - [`model`] trains smartcore trees and SVMs and evaluates them with [`metrics`];
+//! - [`explain`] says why a model decides what it decides;
+//! - [`project`] saves and opens the work;
 //! - [`error`] is the one error type.
 //!
 //! [`app`] (egui) and [`cli`] (the `glassbox` command) are thin faces over it.
@@ -16,6 +19,7 @@ pub mod matrix;
 pub mod metrics;
 pub mod model;
 pub mod progress;
+pub mod project;
 pub mod sample;
 
 pub use error::{Error, Result};

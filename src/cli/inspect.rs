@@ -1,15 +1,13 @@
 //! `glassbox inspect FILE [--json]`: schema, roles and statistics of a data file.
 
 use std::fmt::Write as _;
-use std::io::Read as _;
 use std::path::PathBuf;
 
 use clap::Args;
 use serde::Serialize;
 
 use super::ReadArgs;
-use crate::data::{Column, Dataset, load_file};
-use crate::progress::Progress;
+use crate::data::{Column, Dataset};
 
 /// Arguments of `inspect`.
 #[derive(Debug, Args)]
@@ -99,11 +97,7 @@ pub fn report(file: String, ds: &Dataset) -> InspectReport<'_> {
 }
 
 pub(super) fn run(args: &InspectArgs) -> anyhow::Result<()> {
-    let mut head = vec![0u8; 256 * 1024];
-    let n = std::fs::File::open(&args.file).and_then(|mut f| f.read(&mut head)).unwrap_or(0);
-    head.truncate(n);
-    let opts = args.read.load_options(&head)?;
-    let ds = load_file(&args.file, &opts, &Progress::new())?;
+    let (ds, _) = super::read_data(&args.file, &args.read)?;
     let rep = report(args.file.display().to_string(), &ds);
     if args.json {
         println!("{}", serde_json::to_string_pretty(&rep)?);

@@ -2,6 +2,8 @@
 //! Nothing here computes anything the app could not reach through the engine too.
 
 mod inspect;
+mod predict;
+mod train;
 
 use std::path::PathBuf;
 
@@ -26,6 +28,10 @@ pub struct Cli {
 pub enum Command {
     /// Print a data file's schema, guessed roles and column statistics.
     Inspect(inspect::InspectArgs),
+    /// Train and evaluate a model, print its metrics and save a project file.
+    Train(Box<train::TrainArgs>),
+    /// Predict rows of a data file with a project's model and write them as CSV.
+    Predict(predict::PredictArgs),
 }
 
 /// How to read a data file; every setting is detected when left out.
@@ -95,6 +101,20 @@ fn parse_encoding(name: &str) -> anyhow::Result<TextEncoding> {
     })
 }
 
+/// Reads a data file as `read` asks (detecting the rest); returns the options used.
+///
+/// # Errors
+/// When the file cannot be read.
+pub fn read_data(path: &std::path::Path, read: &ReadArgs) -> anyhow::Result<(crate::data::Dataset, LoadOptions)> {
+    use std::io::Read as _;
+    let mut head = vec![0u8; 256 * 1024];
+    let n = std::fs::File::open(path).and_then(|mut f| f.read(&mut head)).unwrap_or(0);
+    head.truncate(n);
+    let opts = read.load_options(&head)?;
+    let ds = crate::data::load_file(path, &opts, &crate::progress::Progress::new())?;
+    Ok((ds, opts))
+}
+
 /// Runs a headless command.
 ///
 /// # Errors
@@ -102,5 +122,7 @@ fn parse_encoding(name: &str) -> anyhow::Result<TextEncoding> {
 pub fn run(command: Command) -> anyhow::Result<()> {
     match command {
         Command::Inspect(args) => inspect::run(&args),
+        Command::Train(args) => train::run(&args),
+        Command::Predict(args) => predict::run(&args),
     }
 }

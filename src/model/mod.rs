@@ -70,13 +70,12 @@ impl ModelParams {
     pub fn describe(&self) -> String {
         match self {
             Self::Tree(p) => format!(
-                "decision tree: {} , max depth {}, min samples per leaf {}, per split {}",
-                p.criterion.label(),
+                "decision tree (max depth {}, min samples per leaf {}, per split {}, {} criterion for classes)",
                 p.max_depth.map_or_else(|| "unlimited".to_owned(), |d| d.to_string()),
                 p.min_samples_leaf,
-                p.min_samples_split
-            )
-            .replace(" ,", ","),
+                p.min_samples_split,
+                p.criterion.label(),
+            ),
             Self::Svm(p) => {
                 let gamma = match p.gamma {
                     svm::Gamma::Scale => "scale".to_owned(),

@@ -134,7 +134,9 @@ pub struct TrainingReport {
     pub class_counts: Vec<usize>,
     /// Things the user should know.
     pub warnings: Vec<String>,
-    /// Wall-clock time of the final fit, in seconds.
+    /// Wall-clock time of the final fit, in seconds (not saved: a project must not depend on
+    /// how busy the machine was).
+    #[serde(skip)]
     pub fit_secs: f64,
 }
 

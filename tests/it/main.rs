@@ -4,6 +4,7 @@
 
 mod cli;
 mod data;
+mod train;
 mod ui;
 
 use std::path::PathBuf;

@@ -5,6 +5,7 @@ use std::time::{Duration, Instant};
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable as _;
 use glassbox::app::GlassboxApp;
+use glassbox::app::panels::import::ImportDialog;
 use glassbox::app::state::Preferences;
 
 use crate::fixture;
@@ -44,7 +45,7 @@ fn opens_a_file_through_the_path_box_and_shows_column_statistics() {
     h.state_mut().path_box = path.display().to_string();
     h.run_steps(2);
     h.get_by_role_and_label(egui::accesskit::Role::Button, "Open").click();
-    run_until(&mut h, |a| a.import.as_ref().is_some_and(|d| !d.is_previewing()));
+    run_until(&mut h, |a| a.import.as_ref().is_some_and(ImportDialog::preview_ready));
     h.get_by_label("Preview: first 50 rows, 5 columns");
     h.get_by_role_and_label(egui::accesskit::Role::Button, "Load").click();
     run_until(&mut h, |a| !a.is_loading() && a.dataset.as_ref().is_some_and(|d| d.n_rows() == 9568));

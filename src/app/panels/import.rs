@@ -43,9 +43,9 @@ impl ImportDialog {
         &self.options
     }
 
-    /// True while the preview is being computed.
-    pub fn is_previewing(&self) -> bool {
-        self.preview_job.is_some()
+    /// True once a preview for the current options is shown.
+    pub fn preview_ready(&self) -> bool {
+        self.preview_job.is_none() && self.preview.is_some() && self.previewed.as_ref() == Some(&self.options)
     }
 
     /// Draws the dialog; `Load` and `Cancel` become commands.

@@ -1,0 +1,295 @@
+//! The project file (`.glassbox`): versioned JSON holding the data reference (path, size,
+//! content hash, import settings), the column roles, the trained model with its settings and
+//! evaluation, and everything later work adds (rule sets, scenarios, plans).
+//!
+//! Saving is atomic: the JSON goes to a temporary file in the same folder, is flushed to disk,
+//! and then renamed over the old file, so a crash during a save leaves the old project intact.
+//! Loading is bounded (size, nesting) so an untrusted file cannot eat the machine.
+
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest as _, Sha256};
+
+use crate::data::{Dataset, LoadOptions, Role, load_file};
+use crate::error::{Error, Result};
+use crate::model::train::TrainingReport;
+use crate::progress::Progress;
+
+/// What the `format` field of every project file says.
+pub const FORMAT: &str = "glassbox-project";
+
+/// The version this build writes. Older versions are migrated on load; newer ones refused.
+pub const VERSION: u32 = 1;
+
+/// Largest project file Glassbox reads.
+pub const MAX_PROJECT_BYTES: u64 = 512 * 1024 * 1024;
+
+/// Where the project's data lives and how it was read.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DataRef {
+    /// The data file as it was opened (absolute when known).
+    pub path: PathBuf,
+    /// Its size in bytes.
+    pub size: u64,
+    /// SHA-256 of its content, hex.
+    pub sha256: String,
+    /// How it was read.
+    #[serde(default)]
+    pub options: LoadOptions,
+}
+
+impl DataRef {
+    /// Describes a data file as it is now.
+    ///
+    /// # Errors
+    /// When the file cannot be read.
+    pub fn of_file(path: &Path, options: LoadOptions) -> Result<Self> {
+        let (size, sha256) = hash_file(path)?;
+        let path = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+        Ok(Self { path, size, sha256, options })
+    }
+}
+
+/// SHA-256 and size of a file, read in chunks.
+///
+/// # Errors
+/// When the file cannot be read.
+pub fn hash_file(path: &Path) -> Result<(u64, String)> {
+    let mut f = std::fs::File::open(path).map_err(|e| Error::io("opening the data file", path, e))?;
+    let mut hasher = Sha256::new();
+    let mut buf = vec![0u8; 1 << 20];
+    let mut size = 0u64;
+    loop {
+        let n = std::io::Read::read(&mut f, &mut buf).map_err(|e| Error::io("reading the data file", path, e))?;
+        if n == 0 {
+            break;
+        }
+        size += n as u64;
+        hasher.update(&buf[..n]);
+    }
+    Ok((size, hex(&hasher.finalize())))
+}
+
+fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write as _;
+    bytes.iter().fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
+        let _ = write!(s, "{b:02x}");
+        s
+    })
+}
+
+/// A column's role as saved.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SavedRole {
+    /// Column name.
+    pub column: String,
+    /// Its role.
+    pub role: Role,
+}
+
+/// A whole project.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Project {
+    /// Always [`FORMAT`].
+    pub format: String,
+    /// File format version.
+    pub version: u32,
+    /// The Glassbox version that wrote it.
+    #[serde(default)]
+    pub created_with: String,
+    /// The data.
+    pub data: Option<DataRef>,
+    /// Column roles.
+    #[serde(default)]
+    pub roles: Vec<SavedRole>,
+    /// The trained model with its settings and evaluation.
+    #[serde(default)]
+    pub model: Option<TrainingReport>,
+    /// Parts added by later features that this build does not know, kept as they are.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+impl Default for Project {
+    fn default() -> Self {
+        Self {
+            format: FORMAT.into(),
+            version: VERSION,
+            created_with: env!("CARGO_PKG_VERSION").into(),
+            data: None,
+            roles: Vec::new(),
+            model: None,
+            extra: serde_json::Map::new(),
+        }
+    }
+}
+
+impl Project {
+    /// A project for a dataset read from `data` (roles taken from the dataset).
+    pub fn new(data: Option<DataRef>, ds: &Dataset) -> Self {
+        Self {
+            data,
+            roles: ds.columns.iter().map(|c| SavedRole { column: c.name.clone(), role: c.role }).collect(),
+            ..Self::default()
+        }
+    }
+
+    /// Writes the project atomically.
+    ///
+    /// # Errors
+    /// When the folder is not writable or the disk is full (the old file is then untouched).
+    pub fn save(&self, path: &Path) -> Result<()> {
+        let json =
+            serde_json::to_vec_pretty(self).map_err(|e| Error::invalid(format!("cannot write the project: {e}")))?;
+        write_atomically(path, &json)
+    }
+
+    /// Reads a project file, migrating older versions.
+    ///
+    /// # Errors
+    /// A message naming what is wrong: not a project, too large, from a newer Glassbox, or
+    /// malformed (with line and column).
+    pub fn load(path: &Path) -> Result<Self> {
+        let meta = std::fs::metadata(path).map_err(|e| Error::io("opening the project", path, e))?;
+        if meta.len() > MAX_PROJECT_BYTES {
+            return Err(Error::in_file(
+                format!(
+                    "the project file is {} MB; Glassbox reads project files up to {} MB",
+                    meta.len() >> 20,
+                    MAX_PROJECT_BYTES >> 20
+                ),
+                path,
+            ));
+        }
+        let bytes = std::fs::read(path).map_err(|e| Error::io("reading the project", path, e))?;
+        Self::from_bytes(&bytes, path)
+    }
+
+    /// Parses project JSON; `path` names the source in messages.
+    ///
+    /// # Errors
+    /// As [`Project::load`].
+    pub fn from_bytes(bytes: &[u8], path: &Path) -> Result<Self> {
+        let value: serde_json::Value = serde_json::from_slice(bytes).map_err(|e| {
+            Error::data(
+                format!("this is not a readable project file: {e}"),
+                crate::error::Location::file(path).with_row(format!("line {}", e.line())),
+            )
+        })?;
+        let format = value.get("format").and_then(serde_json::Value::as_str).unwrap_or_default();
+        if format != FORMAT {
+            return Err(Error::in_file(
+                "this is not a Glassbox project file (no \"format\": \"glassbox-project\")",
+                path,
+            ));
+        }
+        let version = value.get("version").and_then(serde_json::Value::as_u64).unwrap_or(0);
+        if version > u64::from(VERSION) {
+            return Err(Error::in_file(
+                format!(
+                    "this project was saved by a newer Glassbox (file version {version}; this build reads up to {VERSION}). \
+                     Open it with that version or newer"
+                ),
+                path,
+            ));
+        }
+        if version == 0 {
+            return Err(Error::in_file("the project file has no valid \"version\"", path));
+        }
+        serde_json::from_value(value)
+            .map_err(|e| Error::in_file(format!("the project file is damaged or incomplete: {e}"), path))
+    }
+
+    /// Loads the project's data file, checks it is the same data (by hash) and applies the
+    /// saved roles.
+    ///
+    /// # Errors
+    /// When the project has no data, the file is gone, or its content changed since the save.
+    pub fn load_data(&self, progress: &Progress) -> Result<Dataset> {
+        let data = self.data.as_ref().ok_or_else(|| Error::invalid("the project refers to no data file"))?;
+        if !data.path.exists() {
+            return Err(Error::in_file("the project's data file is not there any more; was it moved?", &data.path));
+        }
+        let (size, sha) = hash_file(&data.path)?;
+        if sha != data.sha256 {
+            return Err(Error::in_file(
+                format!(
+                    "the data file changed since the project was saved ({} bytes then, {size} now; content hash differs). \
+                     Retrain, or restore the original file",
+                    data.size
+                ),
+                &data.path,
+            ));
+        }
+        let mut ds = load_file(&data.path, &data.options, progress)?;
+        self.apply_roles(&mut ds);
+        Ok(ds)
+    }
+
+    /// Sets the saved roles on a dataset (columns not mentioned keep theirs).
+    pub fn apply_roles(&self, ds: &mut Dataset) {
+        for r in &self.roles {
+            if let Some(i) = ds.column_index(&r.column) {
+                ds.set_role(i, r.role);
+            }
+        }
+    }
+}
+
+/// Writes `bytes` to `path` so that either the old or the new content is there, never a mix:
+/// temporary file in the same folder, flush and sync, rename.
+///
+/// # Errors
+/// When any step fails; the temporary file is removed and the old file left as it was.
+pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
+    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or_else(|| Path::new("."));
+    let name = path.file_name().map_or_else(|| "project".into(), |n| n.to_string_lossy().into_owned());
+    let tmp = dir.join(format!(".{name}.tmp{}", std::process::id()));
+    let result = (|| -> std::io::Result<()> {
+        let mut f = std::fs::File::create(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+        drop(f);
+        std::fs::rename(&tmp, path)?;
+        // Make the rename itself durable where the platform allows it.
+        if let Ok(d) = std::fs::File::open(dir) {
+            let _ = d.sync_all();
+        }
+        Ok(())
+    })();
+    if let Err(e) = result {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(Error::io("saving", path, e));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn newer_versions_and_other_files_are_refused_with_a_reason() {
+        let p = Path::new("x.glassbox");
+        let e = Project::from_bytes(br#"{"format":"glassbox-project","version":99}"#, p).expect_err("newer");
+        assert!(e.to_string().contains("newer Glassbox"), "{e}");
+        let e = Project::from_bytes(br#"{"hello":1}"#, p).expect_err("not ours");
+        assert!(e.to_string().contains("not a Glassbox project"), "{e}");
+        let e = Project::from_bytes(b"{\n\"format\": ", p).expect_err("broken");
+        assert!(e.to_string().contains("line 2"), "{e}");
+    }
+
+    #[test]
+    fn round_trip_and_unknown_parts_are_kept() {
+        let dir = tempfile::tempdir().expect("dir");
+        let path = dir.path().join("p.glassbox");
+        let mut p = Project::default();
+        p.extra.insert("future_part".into(), serde_json::json!({"x": 1}));
+        p.save(&path).expect("saves");
+        let back = Project::load(&path).expect("loads");
+        assert_eq!(back, p);
+        assert!(std::fs::read_dir(dir.path()).expect("dir").count() == 1, "no temporary file left behind");
+    }
+}
