@@ -10,12 +10,17 @@ use std::time::{Duration, Instant};
 
 use egui::{RichText, Ui};
 
+use std::sync::Arc;
+
 use super::jobs::{Job, JobOutcome};
 use super::panels::data::DataPanel;
 use super::panels::import::ImportDialog;
+use super::panels::train::TrainPanel;
 use super::state::{Preferences, ThemeChoice};
 use super::theme;
 use crate::data::{Dataset, FileFormat, LoadOptions, Role};
+use crate::model::search::{SearchResult, default_grid, grid_search};
+use crate::model::train::{TrainSettings, TrainingReport, train};
 
 /// Key under which eframe stores the preferences.
 const PREFS_KEY: &str = "glassbox.preferences";
@@ -38,8 +43,14 @@ pub enum Command {
     LoadSample,
     /// Close the import dialog without loading.
     CloseImport,
-    /// Stop the running job.
-    CancelJob,
+    /// Stop the running job with this index in the status bar.
+    CancelJob(usize),
+    /// Train a model in the background.
+    Train(Box<TrainSettings>),
+    /// Search a grid of settings in the background, then train the best.
+    Search(Box<TrainSettings>),
+    /// Show another panel.
+    ShowTab(Tab),
     /// Show a column's details.
     SelectColumn(usize),
     /// Change a column's role.
@@ -75,11 +86,54 @@ pub struct Message {
     pub text: String,
 }
 
-/// A load running in the background and what it will be remembered as.
-struct LoadJob {
-    job: Job<Dataset>,
-    path: Option<PathBuf>,
-    options: LoadOptions,
+/// The panels, in tab order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Tab {
+    /// Data table, columns, roles.
+    #[default]
+    Data,
+    /// Training and evaluation.
+    Train,
+}
+
+impl Tab {
+    const ALL: [Self; 2] = [Self::Data, Self::Train];
+
+    fn label(self) -> &'static str {
+        match self {
+            Self::Data => "Data",
+            Self::Train => "Train",
+        }
+    }
+}
+
+/// What a background job hands back.
+pub enum JobOutput {
+    /// A dataset was read.
+    Loaded {
+        /// The data.
+        dataset: Dataset,
+        /// Where from (`None` for the bundled sample).
+        path: Option<PathBuf>,
+        /// How it was read.
+        options: LoadOptions,
+    },
+    /// A model was trained.
+    Trained(Box<TrainingReport>),
+    /// A grid search finished (the best settings are trained next).
+    Searched {
+        /// Scores per candidate.
+        result: SearchResult,
+        /// The settings it started from.
+        settings: Box<TrainSettings>,
+    },
+}
+
+/// Which kind of job a running job is, so a new one of the same kind replaces it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum JobKind {
+    Load,
+    Model,
 }
 
 /// A native file dialog running on its own thread.
@@ -92,10 +146,18 @@ struct FileDialogJob {
 pub struct GlassboxApp {
     /// Persisted preferences.
     pub prefs: Preferences,
-    /// The open dataset.
-    pub dataset: Option<Dataset>,
+    /// The open dataset (shared with background jobs, copied on write).
+    pub dataset: Option<Arc<Dataset>>,
+    /// The latest training result for the open dataset.
+    pub report: Option<Arc<TrainingReport>>,
+    /// Grows with every new report, so panels can refresh what they derive from it.
+    pub report_id: u64,
+    /// The panel shown.
+    pub tab: Tab,
     /// The Data panel's own state.
     pub data_panel: DataPanel,
+    /// The Train panel's own state.
+    pub train_panel: TrainPanel,
     /// The import dialog, while open.
     pub import: Option<ImportDialog>,
     /// Messages, newest last.
@@ -104,7 +166,7 @@ pub struct GlassboxApp {
     pub path_box: String,
     /// Path of the CJK font in use, if any.
     pub cjk_font: Option<String>,
-    load: Option<LoadJob>,
+    jobs: Vec<(JobKind, Job<JobOutput>)>,
     file_dialog: Option<FileDialogJob>,
     commands: Vec<Command>,
 }
@@ -116,12 +178,16 @@ impl GlassboxApp {
         let mut app = Self {
             prefs,
             dataset: None,
+            report: None,
+            report_id: 0,
+            tab: Tab::Data,
             data_panel: DataPanel::default(),
+            train_panel: TrainPanel::default(),
             import: None,
             messages: Vec::new(),
             path_box: String::new(),
             cjk_font: None,
-            load: None,
+            jobs: Vec::new(),
             file_dialog: None,
             commands: Vec::new(),
         };
@@ -144,7 +210,12 @@ impl GlassboxApp {
 
     /// True while a dataset is loading.
     pub fn is_loading(&self) -> bool {
-        self.load.is_some()
+        self.jobs.iter().any(|(k, _)| *k == JobKind::Load)
+    }
+
+    /// True while a model is being trained or searched for.
+    pub fn is_training(&self) -> bool {
+        self.jobs.iter().any(|(k, _)| *k == JobKind::Model)
     }
 
     /// Draws one frame and carries out what the user asked for.
@@ -158,12 +229,22 @@ impl GlassboxApp {
         egui::Panel::bottom("status_bar").show(ui, |ui| self.status_bar_ui(ui, &mut commands));
         egui::CentralPanel::no_frame().show(ui, |ui| {
             self.messages_ui(ui, &mut commands);
-            match &self.dataset {
-                Some(ds) => self.data_panel.ui(ui, ds, &mut commands),
+            if self.dataset.is_some() {
+                self.tabs_ui(ui, &mut commands);
+            }
+            match self.dataset.clone() {
+                Some(ds) => match self.tab {
+                    Tab::Data => self.data_panel.ui(ui, &ds, &mut commands),
+                    Tab::Train => {
+                        let busy = self.is_training();
+                        let report = self.report.clone();
+                        self.train_panel.ui(ui, &ds, report.as_deref().map(|r| (r, self.report_id)), busy, &mut commands);
+                    }
+                },
                 None => {
                     egui::CentralPanel::default_margins().show(ui, |ui| {
                         ui.centered_and_justified(|ui| {
-                            if self.load.is_some() {
+                            if self.is_loading() {
                                 ui.spinner();
                             } else {
                                 ui.label("Open a data file: File > Open data file, drop a file on the window, or type its path above.");
@@ -250,20 +331,37 @@ impl GlassboxApp {
         });
     }
 
+    fn tabs_ui(&self, ui: &mut Ui, commands: &mut Vec<Command>) {
+        egui::Panel::top("tabs").show(ui, |ui| {
+            ui.horizontal(|ui| {
+                for t in Tab::ALL {
+                    let text = RichText::new(t.label()).size(15.0);
+                    let text = if self.tab == t { text.strong() } else { text };
+                    if ui.selectable_label(self.tab == t, text).clicked() {
+                        commands.push(Command::ShowTab(t));
+                    }
+                }
+            });
+        });
+    }
+
     fn status_bar_ui(&self, ui: &mut Ui, commands: &mut Vec<Command>) {
         ui.horizontal(|ui| {
-            if let Some(load) = &self.load {
-                let f = load.job.progress.fraction();
-                ui.label(&load.job.title);
-                let stage = load.job.progress.stage();
-                let mut text = format!("{stage} {:.0} %", f * 100.0);
-                if let Some(eta) = load.job.eta() {
-                    let _ = write!(text, " · about {} s left", eta.as_secs() + 1);
-                }
-                #[allow(clippy::cast_possible_truncation)]
-                ui.add(egui::ProgressBar::new(f as f32).text(text).desired_width(320.0));
-                if ui.button("Cancel").clicked() {
-                    commands.push(Command::CancelJob);
+            if !self.jobs.is_empty() {
+                for (i, (_, job)) in self.jobs.iter().enumerate() {
+                    let f = job.progress.fraction();
+                    ui.label(&job.title);
+                    let stage = job.progress.stage();
+                    let mut text = format!("{stage} {:.0} %", f * 100.0);
+                    if let Some(eta) = job.eta() {
+                        let _ = write!(text, " · about {} s left", eta.as_secs() + 1);
+                    }
+                    #[allow(clippy::cast_possible_truncation)]
+                    ui.add(egui::ProgressBar::new(f as f32).text(text).desired_width(300.0));
+                    if ui.button("Cancel").clicked() {
+                        commands.push(Command::CancelJob(i));
+                    }
+                    ui.separator();
                 }
             } else if let Some(m) = self.messages.iter().rev().find(|m| m.severity == Severity::Info) {
                 ui.label(&m.text);
@@ -318,34 +416,25 @@ impl GlassboxApp {
     }
 
     fn poll_jobs(&mut self, ctx: &egui::Context) {
-        if let Some(load) = &self.load {
-            if let Some(outcome) = load.job.poll() {
-                let Some(load) = self.load.take() else { return };
-                match outcome {
-                    JobOutcome::Done(ds) => {
-                        let n = ds.warnings.len();
-                        let mut text = format!(
-                            "Loaded {}: {} rows × {} columns in {:.1} s",
-                            ds.name,
-                            ds.n_rows(),
-                            ds.n_columns(),
-                            load.job.elapsed().as_secs_f64()
-                        );
-                        if n > 0 {
-                            let _ = write!(text, " ({n} note{} in the column list)", if n == 1 { "" } else { "s" });
-                        }
-                        self.info(text);
-                        if let Some(path) = load.path {
-                            self.prefs.remember_file(path, load.options);
-                        }
-                        self.dataset = Some(ds);
-                        self.data_panel.reset();
-                    }
-                    JobOutcome::Failed(m) => self.error(format!("Could not open the file: {m}")),
-                    JobOutcome::Cancelled => self.info("Loading cancelled; nothing changed.".into()),
-                }
-            } else {
-                ctx.request_repaint_after(Duration::from_millis(100));
+        let mut finished = Vec::new();
+        self.jobs.retain(|(kind, job)| match job.poll() {
+            Some(outcome) => {
+                finished.push((*kind, job.title.clone(), job.elapsed(), outcome));
+                false
+            }
+            None => true,
+        });
+        if !self.jobs.is_empty() {
+            ctx.request_repaint_after(Duration::from_millis(100));
+        }
+        for (kind, title, elapsed, outcome) in finished {
+            match outcome {
+                JobOutcome::Done(output) => self.finish_job(ctx, output, elapsed),
+                JobOutcome::Failed(m) => match kind {
+                    JobKind::Load => self.error(format!("Could not open the file: {m}")),
+                    JobKind::Model => self.error(format!("Training failed: {m}")),
+                },
+                JobOutcome::Cancelled => self.info(format!("{title}: cancelled; nothing changed.")),
             }
         }
         if let Some(fd) = &self.file_dialog {
@@ -369,6 +458,63 @@ impl GlassboxApp {
         }
     }
 
+    fn finish_job(&mut self, ctx: &egui::Context, output: JobOutput, elapsed: Duration) {
+        match output {
+            JobOutput::Loaded { dataset, path, options } => {
+                let n = dataset.warnings.len();
+                let mut text = format!(
+                    "Loaded {}: {} rows × {} columns in {:.1} s",
+                    dataset.name,
+                    dataset.n_rows(),
+                    dataset.n_columns(),
+                    elapsed.as_secs_f64()
+                );
+                if n > 0 {
+                    let _ = write!(text, " ({n} note{} in the column list)", if n == 1 { "" } else { "s" });
+                }
+                self.info(text);
+                if let Some(path) = path {
+                    self.prefs.remember_file(path, options);
+                }
+                self.data_panel.reset();
+                self.data_panel.selected = dataset.columns.iter().position(|c| c.role == Role::Target);
+                self.dataset = Some(Arc::new(dataset));
+                self.report = None;
+                self.report_id += 1;
+            }
+            JobOutput::Trained(report) => {
+                self.info(format!(
+                    "Trained a {} in {:.1} s",
+                    report.settings.params.kind_label(),
+                    elapsed.as_secs_f64()
+                ));
+                self.report = Some(Arc::new(*report));
+                self.report_id += 1;
+                self.tab = Tab::Train;
+            }
+            JobOutput::Searched { result, settings } => {
+                if let Some(best) = result.best_params() {
+                    let c = &result.candidates[result.best];
+                    self.info(format!(
+                        "Best of {} settings by {}: {} ({:.3} ± {:.3}); training it now",
+                        result.candidates.len(),
+                        result.metric.replace('_', " "),
+                        best.describe(),
+                        c.score.mean,
+                        c.score.std
+                    ));
+                    match best {
+                        crate::model::ModelParams::Tree(p) => self.train_panel.tree = p.clone(),
+                        crate::model::ModelParams::Svm(p) => self.train_panel.svm = p.clone(),
+                    }
+                    let mut s = *settings;
+                    s.params = best.clone();
+                    self.apply(ctx, Command::Train(Box::new(s)));
+                }
+            }
+        }
+    }
+
     fn info(&mut self, text: String) {
         self.messages.retain(|m| m.severity != Severity::Info);
         self.messages.push(Message { severity: Severity::Info, text });
@@ -388,23 +534,48 @@ impl GlassboxApp {
             Command::OpenPath(path) => self.open_path(ctx, path),
             Command::Load { path, options } => {
                 self.import = None;
-                self.start_load(ctx, Some(path.clone()), options.clone(), move |p| {
-                    crate::data::load_file(&path, &options, p)
+                let title = format!(
+                    "Loading {}",
+                    path.file_name().map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned())
+                );
+                self.start_job(ctx, JobKind::Load, title, move |p| {
+                    let dataset = crate::data::load_file(&path, &options, p)?;
+                    Ok(JobOutput::Loaded { dataset, path: Some(path), options })
                 });
             }
             Command::LoadSample => {
-                self.start_load(ctx, None, LoadOptions::default(), |_| crate::sample::sample_dataset());
+                self.start_job(ctx, JobKind::Load, format!("Loading {}", crate::sample::SAMPLE_NAME), |_| {
+                    let dataset = crate::sample::sample_dataset()?;
+                    Ok(JobOutput::Loaded { dataset, path: None, options: LoadOptions::default() })
+                });
             }
+            Command::Train(settings) => {
+                if let Some(ds) = self.dataset.clone() {
+                    self.start_job(ctx, JobKind::Model, "Training".into(), move |p| {
+                        Ok(JobOutput::Trained(Box::new(train(&ds, &settings, p)?)))
+                    });
+                }
+            }
+            Command::Search(settings) => {
+                if let Some(ds) = self.dataset.clone() {
+                    self.start_job(ctx, JobKind::Model, "Searching settings".into(), move |p| {
+                        let grid = default_grid(&settings.params);
+                        let result = grid_search(&ds, &settings, &grid, 5, p)?;
+                        Ok(JobOutput::Searched { result, settings })
+                    });
+                }
+            }
+            Command::ShowTab(t) => self.tab = t,
             Command::CloseImport => self.import = None,
-            Command::CancelJob => {
-                if let Some(l) = &self.load {
-                    l.job.progress.cancel();
+            Command::CancelJob(i) => {
+                if let Some((_, job)) = self.jobs.get(i) {
+                    job.progress.cancel();
                 }
             }
             Command::SelectColumn(i) => self.data_panel.selected = Some(i),
             Command::SetRole { column, role } => {
                 if let Some(ds) = self.dataset.as_mut() {
-                    ds.set_role(column, role);
+                    Arc::make_mut(ds).set_role(column, role);
                 }
             }
             Command::SetTheme(t) => {
@@ -420,23 +591,20 @@ impl GlassboxApp {
         }
     }
 
-    fn start_load(
+    /// Starts a background job; a running job of the same kind is cancelled first.
+    fn start_job(
         &mut self,
         ctx: &egui::Context,
-        path: Option<PathBuf>,
-        options: LoadOptions,
-        work: impl FnOnce(&crate::Progress) -> crate::Result<Dataset> + Send + 'static,
+        kind: JobKind,
+        title: String,
+        work: impl FnOnce(&crate::Progress) -> crate::Result<JobOutput> + Send + 'static,
     ) {
-        if let Some(old) = self.load.take() {
-            old.job.progress.cancel();
+        for (k, job) in &self.jobs {
+            if *k == kind {
+                job.progress.cancel();
+            }
         }
-        let title = format!(
-            "Loading {}",
-            path.as_ref()
-                .and_then(|p| p.file_name())
-                .map_or_else(|| crate::sample::SAMPLE_NAME.into(), |n| n.to_string_lossy().into_owned())
-        );
-        self.load = Some(LoadJob { job: Job::spawn(title, ctx, work), path, options });
+        self.jobs.push((kind, Job::spawn(title, ctx, work)));
     }
 
     fn open_path(&mut self, ctx: &egui::Context, path: PathBuf) {

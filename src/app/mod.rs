@@ -10,7 +10,7 @@ pub mod theme;
 
 use std::path::PathBuf;
 
-pub use app::{Command, GlassboxApp, Message, Severity};
+pub use app::{Command, GlassboxApp, JobOutput, Message, Severity, Tab};
 
 /// Opens the Glassbox window, starting on `file` or on the bundled sample data.
 ///

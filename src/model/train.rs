@@ -654,3 +654,32 @@ mod tests {
         assert_eq!(f[2].test, [6, 7, 8, 9]);
     }
 }
+
+/// What the threshold slider and the curves of a binary classifier need, computed once.
+#[derive(Debug, Clone)]
+pub struct BinaryCurves {
+    /// ROC curve of the positive class's probability.
+    pub roc: crate::metrics::RocCurve,
+    /// Precision–recall curve.
+    pub pr: crate::metrics::PrCurve,
+    /// Confusion matrix at any threshold in O(log n).
+    pub at_threshold: crate::metrics::ThresholdConfusion,
+}
+
+impl Evaluation {
+    /// Curves for a two-class evaluation (positive = class 1); `None` otherwise or when the
+    /// test rows hold only one class.
+    pub fn binary_curves(&self) -> Option<BinaryCurves> {
+        let Self::Classification { y_true, proba, .. } = self else { return None };
+        if proba.n_cols() != 2 {
+            return None;
+        }
+        let positive: Vec<bool> = y_true.iter().map(|&c| c == 1).collect();
+        let score = proba.column(1);
+        Some(BinaryCurves {
+            roc: crate::metrics::roc_curve(&positive, &score).ok()?,
+            pr: crate::metrics::precision_recall_curve(&positive, &score).ok()?,
+            at_threshold: crate::metrics::ThresholdConfusion::new(&positive, &score).ok()?,
+        })
+    }
+}

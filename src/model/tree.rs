@@ -125,6 +125,33 @@ impl Tree {
         parent
     }
 
+    /// Positions for drawing: each node's depth and a horizontal slot, leaves at 0, 1, 2, …
+    /// from left to right and every internal node centred over its children.
+    pub fn layout(&self) -> Vec<(f64, usize)> {
+        let n = self.n_nodes();
+        let mut pos = vec![(0.0, 0usize); n];
+        let mut next_leaf = 0.0;
+        // Depth-first, left first, with an explicit stack: (node, depth, children done).
+        let mut stack = vec![(0usize, 0usize, false)];
+        while let Some((node, depth, done)) = stack.pop() {
+            if node >= n {
+                continue;
+            }
+            if self.is_leaf(node) {
+                pos[node] = (next_leaf, depth);
+                next_leaf += 1.0;
+            } else if done {
+                let x = f64::midpoint(pos[self.left[node]].0, pos[self.right[node]].0);
+                pos[node] = (x, depth);
+            } else {
+                stack.push((node, depth, true));
+                stack.push((self.right[node], depth + 1, false));
+                stack.push((self.left[node], depth + 1, false));
+            }
+        }
+        pos
+    }
+
     /// Checks the arrays describe one tree: equal lengths, children in range and after their
     /// parent, every node reached once.
     ///
@@ -263,6 +290,12 @@ mod tests {
         assert_eq!(t.path(&[0.0, 3.0]), [0, 1, 4]);
         assert_eq!(t.predict(&[1.0, 0.0]), [1.0, 0.0]);
         assert_eq!((t.depth(), t.n_leaves()), (2, 3));
+        let layout = t.layout();
+        assert_eq!(layout[3], (0.0, 2));
+        assert_eq!(layout[4], (1.0, 2));
+        assert_eq!(layout[2], (2.0, 1));
+        assert_eq!(layout[1], (0.5, 1));
+        assert_eq!(layout[0], (1.25, 0));
         // Missing x0 follows the larger cover (node 1, 6 rows).
         assert_eq!(t.leaf(&[f64::NAN, 1.0]), 3);
     }

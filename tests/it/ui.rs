@@ -74,7 +74,7 @@ fn a_bad_file_keeps_the_open_dataset() {
         .apply(&ctx, glassbox::app::Command::Load { path: bad, options: glassbox::data::LoadOptions::default() });
     run_until(&mut h, |a| !a.is_loading());
     let app = h.state();
-    assert_eq!(app.dataset.as_ref().map(glassbox::data::Dataset::n_rows), Some(10_000));
+    assert_eq!(app.dataset.as_ref().map(|d| d.n_rows()), Some(10_000));
     assert!(app.messages.iter().any(|m| m.severity == glassbox::app::Severity::Error && m.text.contains("line 3")));
     h.get_by_label_contains("line 3");
 }
@@ -101,4 +101,51 @@ fn changing_a_role_from_the_column_list() {
     assert_eq!(ds.target().map(|c| c.name.as_str()), Some("TWF"));
     assert_eq!(ds.columns.iter().filter(|c| c.role == glassbox::data::Role::Target).count(), 1);
     h.get_by_label("Target: TWF");
+}
+
+#[test]
+fn trains_in_the_background_and_shows_an_honest_evaluation() {
+    let mut h = app_harness();
+    run_until(&mut h, |a| a.dataset.is_some());
+    h.get_by_label("Train").click();
+    h.run_steps(2);
+    assert_eq!(h.state().tab, glassbox::app::Tab::Train);
+    h.get_by_label("No model yet. Choose a target and settings, then press Train model.");
+    h.get_by_role_and_label(egui::accesskit::Role::Button, "Train model").click();
+    run_until(&mut h, |a| a.report.is_some() && !a.is_training());
+    h.get_by_label("Accuracy");
+    h.get_by_label("Always-majority accuracy");
+    h.get_by_label("96.60 %");
+    h.get_by_label("Confusion matrix (rows: actual, columns: predicted)");
+    h.get_by_label_contains("judge this model by recall");
+    // Lowering the decision threshold moves rows from "predicted 0" to "predicted 1".
+    let report = h.state().report.clone().expect("report");
+    let curves = report.evaluation.binary_curves().expect("binary");
+    let at_half = curves.at_threshold.at(0.5);
+    let at_low = curves.at_threshold.at(0.1);
+    assert!(at_low.get(1, 1) >= at_half.get(1, 1) && at_low.get(0, 1) >= at_half.get(0, 1));
+    h.state_mut().train_panel.threshold = 0.1;
+    h.run_steps(2);
+    h.get_all_by_label(&at_low.get(1, 1).to_string()).next().expect("true positives at 0.1 shown");
+    // The tree diagram draws every node with its question.
+    h.get_by_label("Tree diagram").click();
+    h.run_steps(3);
+    let tree = report.model.tree().expect("tree");
+    h.get_by_label_contains(&format!("{} nodes, {} leaves", tree.n_nodes(), tree.n_leaves()));
+}
+
+#[test]
+fn a_training_error_is_shown_and_the_model_kept() {
+    let mut h = app_harness();
+    run_until(&mut h, |a| a.dataset.is_some());
+    let ctx = h.ctx.clone();
+    let mut settings = glassbox::model::train::TrainSettings { target: "Machine failure".into(), ..Default::default() };
+    h.state_mut().apply(&ctx, glassbox::app::Command::Train(Box::new(settings.clone())));
+    run_until(&mut h, |a| a.report.is_some() && !a.is_training());
+    let first = h.state().report.clone();
+    settings.cv_folds = Some(5000);
+    h.state_mut().apply(&ctx, glassbox::app::Command::Train(Box::new(settings)));
+    run_until(&mut h, |a| !a.is_training());
+    assert_eq!(h.state().report, first, "a failed run leaves the last model in place");
+    h.get_by_label_contains("Training failed");
 }

@@ -2,3 +2,5 @@
 
 pub mod data;
 pub mod import;
+pub mod train;
+pub mod tree_view;
