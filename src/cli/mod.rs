@@ -1,6 +1,7 @@
 //! The command-line face: `glassbox inspect|…`. Parses arguments, calls the engine, prints.
 //! Nothing here computes anything the app could not reach through the engine too.
 
+mod explain;
 mod inspect;
 mod predict;
 mod train;
@@ -32,6 +33,8 @@ pub enum Command {
     Train(Box<train::TrainArgs>),
     /// Predict rows of a data file with a project's model and write them as CSV.
     Predict(predict::PredictArgs),
+    /// Explain a project's model: SHAP, LIME or permutation importance, written as CSV.
+    Explain(Box<explain::ExplainArgs>),
 }
 
 /// How to read a data file; every setting is detected when left out.
@@ -124,5 +127,6 @@ pub fn run(command: Command) -> anyhow::Result<()> {
         Command::Inspect(args) => inspect::run(&args),
         Command::Train(args) => train::run(&args),
         Command::Predict(args) => predict::run(&args),
+        Command::Explain(args) => explain::run(&args),
     }
 }

@@ -12,8 +12,10 @@
 
 pub mod kernel_shap;
 pub mod lime;
+pub mod model;
 pub mod pdp;
 pub mod permutation;
+pub mod tree_shap;
 
 use serde::{Deserialize, Serialize};
 

@@ -4,6 +4,7 @@
 
 mod cli;
 mod data;
+mod explain;
 mod train;
 mod ui;
 
