@@ -14,6 +14,7 @@ use std::sync::Arc;
 
 use super::jobs::{Job, JobOutcome};
 use super::panels::data::DataPanel;
+use super::panels::explain::ExplainPanel;
 use super::panels::import::ImportDialog;
 use super::panels::train::TrainPanel;
 use super::state::{Preferences, ThemeChoice};
@@ -51,6 +52,33 @@ pub enum Command {
     Search(Box<TrainSettings>),
     /// Show another panel.
     ShowTab(Tab),
+    /// Compute the global explanation of the current model in the background.
+    ExplainGlobal(Box<crate::explain::model::GlobalOptions>),
+    /// Compute partial dependence and ICE curves of one feature.
+    ExplainPdp {
+        /// Raw feature index.
+        feature: usize,
+        /// Explained output.
+        output: crate::model::Output,
+    },
+    /// Explain one dataset row with SHAP and LIME.
+    ExplainRow {
+        /// Dataset row.
+        row: usize,
+        /// SHAP settings.
+        options: Box<crate::explain::model::LocalOptions>,
+    },
+    /// Save text (CSV, SVG) to a file the user picks.
+    SaveText {
+        /// Suggested file name.
+        name: String,
+        /// The content.
+        text: String,
+    },
+    /// Write the pending save to this path.
+    SaveTo(PathBuf),
+    /// Forget the pending save.
+    CancelSave,
     /// Show a column's details.
     SelectColumn(usize),
     /// Change a column's role.
@@ -94,15 +122,18 @@ pub enum Tab {
     Data,
     /// Training and evaluation.
     Train,
+    /// Why the model decides.
+    Explain,
 }
 
 impl Tab {
-    const ALL: [Self; 2] = [Self::Data, Self::Train];
+    const ALL: [Self; 3] = [Self::Data, Self::Train, Self::Explain];
 
     fn label(self) -> &'static str {
         match self {
             Self::Data => "Data",
             Self::Train => "Train",
+            Self::Explain => "Explain",
         }
     }
 }
@@ -120,6 +151,17 @@ pub enum JobOutput {
     },
     /// A model was trained.
     Trained(Box<TrainingReport>),
+    /// A global explanation for the report with this id.
+    Global(u64, Box<crate::explain::model::GlobalExplanation>),
+    /// Partial dependence of a feature for the report with this id.
+    Pdp(u64, usize, Box<crate::explain::pdp::PartialDependence>),
+    /// A row's SHAP and LIME explanations for the report with this id.
+    Row(
+        u64,
+        usize,
+        Box<crate::explain::model::LocalExplanations>,
+        Option<Box<crate::explain::model::LocalExplanations>>,
+    ),
     /// A grid search finished (the best settings are trained next).
     Searched {
         /// Scores per candidate.
@@ -134,6 +176,7 @@ pub enum JobOutput {
 enum JobKind {
     Load,
     Model,
+    Explain,
 }
 
 /// A native file dialog running on its own thread.
@@ -158,6 +201,10 @@ pub struct GlassboxApp {
     pub data_panel: DataPanel,
     /// The Train panel's own state.
     pub train_panel: TrainPanel,
+    /// The Explain panel's own state.
+    pub explain_panel: ExplainPanel,
+    /// Text waiting to be saved, with the path box of the save dialog.
+    pub pending_save: Option<(String, String)>,
     /// The import dialog, while open.
     pub import: Option<ImportDialog>,
     /// Messages, newest last.
@@ -183,6 +230,8 @@ impl GlassboxApp {
             tab: Tab::Data,
             data_panel: DataPanel::default(),
             train_panel: TrainPanel::default(),
+            explain_panel: ExplainPanel::default(),
+            pending_save: None,
             import: None,
             messages: Vec::new(),
             path_box: String::new(),
@@ -240,6 +289,11 @@ impl GlassboxApp {
                         let report = self.report.clone();
                         self.train_panel.ui(ui, &ds, report.as_deref().map(|r| (r, self.report_id)), busy, &mut commands);
                     }
+                    Tab::Explain => {
+                        let busy = self.jobs.iter().any(|(k, _)| *k == JobKind::Explain);
+                        let report = self.report.clone();
+                        self.explain_panel.ui(ui, &ds, report.as_deref().map(|r| (r, self.report_id)), busy, &mut commands);
+                    }
                 },
                 None => {
                     egui::CentralPanel::default_margins().show(ui, |ui| {
@@ -257,6 +311,7 @@ impl GlassboxApp {
         if let Some(dialog) = self.import.as_mut() {
             dialog.ui(&ctx, &mut commands);
         }
+        self.save_dialog_ui(&ctx, &mut commands);
         Self::drop_overlay(&ctx);
         for c in commands {
             self.apply(&ctx, c);
@@ -329,6 +384,32 @@ impl GlassboxApp {
                 commands.push(Command::OpenPath(PathBuf::from(self.path_box.trim())));
             }
         });
+    }
+
+    /// A small dialog with the path to save to (typed, or picked with the system dialog).
+    fn save_dialog_ui(&mut self, ctx: &egui::Context, commands: &mut Vec<Command>) {
+        let Some((path, _)) = self.pending_save.as_mut() else { return };
+        let mut open = true;
+        egui::Window::new("Save")
+            .id(egui::Id::unique("save_dialog"))
+            .open(&mut open)
+            .collapsible(false)
+            .anchor(egui::Align2::CENTER_CENTER, [0.0, 0.0])
+            .show(ctx, |ui| {
+                ui.label("Save to:");
+                ui.add(egui::TextEdit::singleline(path).desired_width(480.0));
+                ui.horizontal(|ui| {
+                    if ui.button(RichText::new("Save").strong()).clicked() {
+                        commands.push(Command::SaveTo(PathBuf::from(path.trim())));
+                    }
+                    if ui.button("Cancel").clicked() {
+                        commands.push(Command::CancelSave);
+                    }
+                });
+            });
+        if !open {
+            commands.push(Command::CancelSave);
+        }
     }
 
     fn tabs_ui(&self, ui: &mut Ui, commands: &mut Vec<Command>) {
@@ -433,6 +514,7 @@ impl GlassboxApp {
                 JobOutcome::Failed(m) => match kind {
                     JobKind::Load => self.error(format!("Could not open the file: {m}")),
                     JobKind::Model => self.error(format!("Training failed: {m}")),
+                    JobKind::Explain => self.error(format!("Explanation failed: {m}")),
                 },
                 JobOutcome::Cancelled => self.info(format!("{title}: cancelled; nothing changed.")),
             }
@@ -491,6 +573,24 @@ impl GlassboxApp {
                 self.report = Some(Arc::new(*report));
                 self.report_id += 1;
                 self.tab = Tab::Train;
+            }
+            JobOutput::Global(id, g) => {
+                if id == self.report_id {
+                    // Start the dependence plot on the most important feature.
+                    self.explain_panel.feature = crate::model::svm::argmax(&g.mean_abs_shap);
+                    self.explain_panel.results.global = Some(Arc::new(*g));
+                    self.info(format!("Explanations ready in {:.1} s", elapsed.as_secs_f64()));
+                }
+            }
+            JobOutput::Pdp(id, feature, p) => {
+                if id == self.report_id {
+                    self.explain_panel.results.pdp = Some((feature, Arc::new(*p)));
+                }
+            }
+            JobOutput::Row(id, row, shap, lime) => {
+                if id == self.report_id {
+                    self.explain_panel.results.local = Some((row, Arc::new(*shap), lime.map(|l| Arc::new(*l))));
+                }
             }
             JobOutput::Searched { result, settings } => {
                 if let Some(best) = result.best_params() {
@@ -566,6 +666,89 @@ impl GlassboxApp {
                 }
             }
             Command::ShowTab(t) => self.tab = t,
+            Command::ExplainGlobal(options) => {
+                if let (Some(ds), Some(report)) = (self.dataset.clone(), self.report.clone()) {
+                    let id = self.report_id;
+                    self.start_job(ctx, JobKind::Explain, "Explaining".into(), move |p| {
+                        let rows = if report.split.test.is_empty() {
+                            report.split.train.clone()
+                        } else {
+                            report.split.test.clone()
+                        };
+                        let g =
+                            crate::explain::model::global(&report.model, &ds, &rows, &report.split.train, &options, p)?;
+                        Ok(JobOutput::Global(id, Box::new(g)))
+                    });
+                }
+            }
+            Command::ExplainPdp { feature, output } => {
+                if let (Some(ds), Some(report)) = (self.dataset.clone(), self.report.clone()) {
+                    let id = self.report_id;
+                    self.start_job(ctx, JobKind::Explain, "Partial dependence".into(), move |p| {
+                        let opts = crate::explain::pdp::PdpOptions { max_rows: Some(500), ..Default::default() };
+                        let pdp = crate::explain::model::pdp(
+                            &report.model,
+                            &ds,
+                            &report.split.test,
+                            feature,
+                            output,
+                            &opts,
+                            p,
+                        )?;
+                        Ok(JobOutput::Pdp(id, feature, Box::new(pdp)))
+                    });
+                }
+            }
+            Command::ExplainRow { row, options } => {
+                if let (Some(ds), Some(report)) = (self.dataset.clone(), self.report.clone()) {
+                    let id = self.report_id;
+                    self.start_job(ctx, JobKind::Explain, format!("Explaining row {row}"), move |p| {
+                        let bg = &report.split.train;
+                        let shap = crate::explain::model::explain_rows(
+                            &report.model,
+                            &ds,
+                            &[row],
+                            bg,
+                            &options,
+                            &p.sub(0.0, 0.5),
+                        )?;
+                        let lime_opts = crate::explain::model::LocalOptions {
+                            method: crate::explain::model::Method::Lime,
+                            ..*options
+                        };
+                        let lime = crate::explain::model::explain_rows(
+                            &report.model,
+                            &ds,
+                            &[row],
+                            bg,
+                            &lime_opts,
+                            &p.sub(0.5, 1.0),
+                        )?;
+                        Ok(JobOutput::Row(id, row, Box::new(shap), Some(Box::new(lime))))
+                    });
+                }
+            }
+            Command::SaveText { name, text } => {
+                let dir = self
+                    .prefs
+                    .recent_files
+                    .first()
+                    .and_then(|r| r.path.parent().map(std::path::Path::to_path_buf))
+                    .or_else(|| std::env::current_dir().ok())
+                    .unwrap_or_default();
+                self.pending_save = Some((dir.join(name).display().to_string(), text));
+            }
+            Command::SaveTo(path) => {
+                if let Some((_, text)) = self.pending_save.take() {
+                    match crate::project::write_atomically(&path, text.as_bytes()) {
+                        Ok(()) => self.info(format!("Saved {}", path.display())),
+                        Err(e) => {
+                            self.error(format!("Could not save: {e}"));
+                        }
+                    }
+                }
+            }
+            Command::CancelSave => self.pending_save = None,
             Command::CloseImport => self.import = None,
             Command::CancelJob(i) => {
                 if let Some((_, job)) = self.jobs.get(i) {

@@ -7,6 +7,7 @@ pub mod jobs;
 pub mod panels;
 pub mod state;
 pub mod theme;
+pub mod widgets;
 
 use std::path::PathBuf;
 

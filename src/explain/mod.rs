@@ -15,6 +15,7 @@ pub mod lime;
 pub mod model;
 pub mod pdp;
 pub mod permutation;
+pub mod svg;
 pub mod tree_shap;
 
 use serde::{Deserialize, Serialize};

@@ -363,3 +363,160 @@ pub fn tree_shap_row(model: &TrainedModel, raw_row: &[f64], output: Output) -> O
     let (base, phi) = tree_shap::path_dependent_row(tree, &enc, k).ok()?;
     Some((base, model.pipeline.sum_groups(&phi)))
 }
+
+/// Settings of a global explanation.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct GlobalOptions {
+    /// How the per-row SHAP values are computed.
+    pub local: LocalOptions,
+    /// Most rows explained (a seeded sample of the test rows when there are more).
+    pub max_rows: usize,
+    /// Permutation repeats (0 skips permutation importance).
+    pub permutation_repeats: usize,
+}
+
+impl Default for GlobalOptions {
+    fn default() -> Self {
+        Self { local: LocalOptions::default(), max_rows: 1000, permutation_repeats: 5 }
+    }
+}
+
+/// Everything the global view draws.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GlobalExplanation {
+    /// SHAP values of the sampled rows.
+    pub shap: LocalExplanations,
+    /// Raw feature values of the same rows (for colouring and dependence plots).
+    pub raw: Matrix,
+    /// Mean |SHAP| per feature.
+    pub mean_abs_shap: Vec<f64>,
+    /// Permutation importance on the held-out rows.
+    pub permutation: Option<PermutationImportance>,
+    /// Impurity importance (trees).
+    pub impurity: Option<Vec<f64>>,
+    /// Mean |SHAP interaction| between features (trees), M × M, zero diagonal.
+    pub interactions: Option<Matrix>,
+}
+
+impl GlobalExplanation {
+    /// The feature that interacts most with `feature`: from exact interaction values for trees,
+    /// otherwise the feature whose values best explain the spread of `feature`'s SHAP values
+    /// at similar values of `feature` (the idea of shap's `approximate_interactions`).
+    pub fn strongest_partner(&self, feature: usize) -> Option<usize> {
+        let m = self.raw.n_cols();
+        if m < 2 || feature >= m {
+            return None;
+        }
+        if let Some(inter) = &self.interactions {
+            return (0..m)
+                .filter(|&j| j != feature)
+                .max_by(|&a, &b| inter.get(feature, a).total_cmp(&inter.get(feature, b)));
+        }
+        // Sort rows by the feature, cut into windows, and sum |corr(φ_feature, x_j)| per window.
+        let n = self.raw.n_rows();
+        let mut order: Vec<usize> = (0..n).collect();
+        order.sort_by(|&a, &b| self.raw.get(a, feature).total_cmp(&self.raw.get(b, feature)));
+        let window = (n / 10).max(10);
+        (0..m)
+            .filter(|&j| j != feature)
+            .map(|j| {
+                let score: f64 = order
+                    .chunks(window)
+                    .map(|w| {
+                        let xs: Vec<f64> = w.iter().map(|&i| self.raw.get(i, j)).collect();
+                        let ys: Vec<f64> = w.iter().map(|&i| self.shap.values.get(i, feature)).collect();
+                        correlation(&xs, &ys).abs()
+                    })
+                    .sum();
+                (j, score)
+            })
+            .max_by(|a, b| a.1.total_cmp(&b.1))
+            .map(|(j, _)| j)
+    }
+}
+
+/// Pearson correlation (0 when either side is constant or values are missing).
+fn correlation(x: &[f64], y: &[f64]) -> f64 {
+    let n = x.len().min(y.len()) as f64;
+    if n < 2.0 {
+        return 0.0;
+    }
+    let (mx, my) = (x.iter().sum::<f64>() / n, y.iter().sum::<f64>() / n);
+    let (mut sxy, mut sxx, mut syy) = (0.0, 0.0, 0.0);
+    for (a, b) in x.iter().zip(y) {
+        sxy += (a - mx) * (b - my);
+        sxx += (a - mx) * (a - mx);
+        syy += (b - my) * (b - my);
+    }
+    let r = sxy / (sxx * syy).sqrt();
+    if r.is_finite() { r } else { 0.0 }
+}
+
+/// Computes the global view: SHAP over a seeded sample (at most `max_rows`) of `rows`,
+/// permutation importance on `rows`, impurity importance and interaction strengths for trees.
+///
+/// # Errors
+/// As [`explain_rows`] and [`permutation`].
+pub fn global(
+    model: &TrainedModel,
+    ds: &Dataset,
+    rows: &[usize],
+    background_rows: &[usize],
+    options: &GlobalOptions,
+    progress: &Progress,
+) -> Result<GlobalExplanation> {
+    use rand::SeedableRng as _;
+    let mut sample = rows.to_vec();
+    if sample.len() > options.max_rows.max(1) {
+        let mut rng = rand::rngs::ChaCha8Rng::seed_from_u64(options.local.seed);
+        sample = rand::seq::index::sample(&mut rng, rows.len(), options.max_rows.max(1))
+            .into_iter()
+            .map(|i| rows[i])
+            .collect();
+        sample.sort_unstable();
+    }
+    progress.set_stage("SHAP values");
+    let shap = explain_rows(model, ds, &sample, background_rows, &options.local, &progress.sub(0.0, 0.7))?;
+    let raw = model.raw_rows(ds, &sample)?;
+    let mean_abs_shap = shap.mean_abs();
+    progress.set_stage("permutation importance");
+    let permutation = if options.permutation_repeats > 0 {
+        let opts = PermutationOptions { n_repeats: options.permutation_repeats, seed: options.local.seed };
+        Some(permutation(model, ds, rows, &opts, &progress.sub(0.7, 0.9))?)
+    } else {
+        None
+    };
+    progress.set_stage("interactions");
+    let interactions = match model.tree() {
+        Some(tree) => {
+            let k = output_index(model, shap.output)?;
+            let x = model.pipeline.encode(&raw);
+            let per_row = tree_shap::interactions(tree, &x, k, &progress.sub(0.9, 1.0))?;
+            let m = model.n_features();
+            let mut strength = Matrix::zeros(m, m);
+            let owner: Vec<usize> = model.pipeline.encoded.iter().map(|e| e.feature).collect();
+            for inter in &per_row {
+                // Sum the encoded block of each raw feature pair, then take |·|.
+                let mut block = Matrix::zeros(m, m);
+                for a in 0..inter.n_rows() {
+                    for b in 0..inter.n_cols() {
+                        let (fa, fb) = (owner[a], owner[b]);
+                        block.set(fa, fb, block.get(fa, fb) + inter.get(a, b));
+                    }
+                }
+                for a in 0..m {
+                    for b in 0..m {
+                        if a != b {
+                            strength.set(a, b, strength.get(a, b) + block.get(a, b).abs() / per_row.len() as f64);
+                        }
+                    }
+                }
+            }
+            Some(strength)
+        }
+        None => None,
+    };
+    progress.set(1.0);
+    Ok(GlobalExplanation { mean_abs_shap, shap, raw, permutation, impurity: impurity_importance(model), interactions })
+}

@@ -149,3 +149,36 @@ fn a_training_error_is_shown_and_the_model_kept() {
     assert_eq!(h.state().report, first, "a failed run leaves the last model in place");
     h.get_by_label_contains("Training failed");
 }
+
+#[test]
+fn explains_the_model_globally_and_one_row_locally() {
+    let mut h = app_harness();
+    run_until(&mut h, |a| a.dataset.is_some());
+    let ctx = h.ctx.clone();
+    let settings = glassbox::model::train::TrainSettings { target: "Machine failure".into(), ..Default::default() };
+    h.state_mut().apply(&ctx, glassbox::app::Command::Train(Box::new(settings)));
+    run_until(&mut h, |a| a.report.is_some() && !a.is_training());
+    h.get_by_label("Explain").click();
+    h.run_steps(2);
+    h.get_by_label("Compute explanations").click();
+    run_until(&mut h, |a| a.explain_panel.results.global.is_some());
+    h.get_by_label("Mean |SHAP|");
+    h.get_by_label_contains("Permutation");
+    h.get_by_label("Impurity (tree splits)");
+    h.get_by_label_contains("SHAP summary");
+    h.get_by_label_contains("strongest interaction");
+    // Partial dependence on demand.
+    h.get_by_label_contains("Compute for").click();
+    run_until(&mut h, |a| a.explain_panel.results.pdp.is_some());
+    h.get_by_label_contains("Partial dependence (thick)");
+    // One row: a known failure of the sample data (row 50 has Machine failure = 1).
+    h.get_by_label("One row").click();
+    h.state_mut().explain_panel.row = 50;
+    h.run_steps(3);
+    h.get_by_label_contains("actual: 1");
+    h.get_by_label("SHAP: from the base value to this prediction");
+    h.get_by_label("Decision path");
+    h.get_by_label("Explain with LIME too").click();
+    run_until(&mut h, |a| a.explain_panel.results.local.as_ref().is_some_and(|(r, ..)| *r == 50));
+    h.get_by_label_contains("LIME weights (local R²");
+}

@@ -1,6 +1,7 @@
 //! One file per panel or dialog.
 
 pub mod data;
+pub mod explain;
 pub mod import;
 pub mod train;
 pub mod tree_view;

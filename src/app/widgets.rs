@@ -1,0 +1,159 @@
+//! Small drawing helpers shared by panels: labelled horizontal bars and SHAP waterfalls, drawn
+//! directly so every label is readable at any window size, and a blue-to-red value scale.
+
+// Values become screen coordinates (f32); the rounding is invisible.
+#![allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+
+use egui::{Align2, Color32, FontId, Pos2, Rect, Sense, Stroke, Ui, Vec2};
+
+/// One labelled bar.
+#[derive(Debug, Clone)]
+pub struct BarRow {
+    /// Text left of the bar.
+    pub label: String,
+    /// Length (may be negative).
+    pub value: f64,
+    /// Start of the bar (0 for plain bars; the running sum for a waterfall).
+    pub start: f64,
+    /// Half-width of an error whisker, if any.
+    pub error: Option<f64>,
+    /// Fill colour.
+    pub color: Color32,
+    /// Text right of the bar.
+    pub value_text: String,
+}
+
+/// Positive contributions (raise the output).
+pub const UP: Color32 = Color32::from_rgb(214, 68, 60);
+/// Negative contributions (lower the output).
+pub const DOWN: Color32 = Color32::from_rgb(50, 120, 205);
+
+/// A colour from blue (0) through grey to red (1), for feature values.
+pub fn value_color(t: f64) -> Color32 {
+    let t = if t.is_finite() { t.clamp(0.0, 1.0) as f32 } else { 0.5 };
+    let lerp = |a: u8, b: u8, t: f32| (f32::from(a) + (f32::from(b) - f32::from(a)) * t).round() as u8;
+    if t < 0.5 {
+        let u = t * 2.0;
+        Color32::from_rgb(lerp(40, 150, u), lerp(110, 150, u), lerp(220, 150, u))
+    } else {
+        let u = (t - 0.5) * 2.0;
+        Color32::from_rgb(lerp(150, 230, u), lerp(150, 60, u), lerp(150, 50, u))
+    }
+}
+
+/// Draws labelled horizontal bars on one scale; the zero line is marked. Returns the hovered
+/// row, if any.
+pub fn hbar_chart(ui: &mut Ui, rows: &[BarRow], label_width: f32) -> Option<usize> {
+    let row_h = 22.0;
+    let value_w = 90.0;
+    let width = ui.available_width().max(label_width + value_w + 80.0);
+    let (rect, resp) = ui.allocate_exact_size(Vec2::new(width, row_h * rows.len() as f32 + 6.0), Sense::hover());
+    let painter = ui.painter_at(rect);
+    let text = ui.visuals().text_color();
+    let weak = ui.visuals().weak_text_color();
+    let lo = rows.iter().map(|r| r.start.min(r.start + r.value) - r.error.unwrap_or(0.0)).fold(0.0, f64::min);
+    let hi = rows.iter().map(|r| r.start.max(r.start + r.value) + r.error.unwrap_or(0.0)).fold(0.0, f64::max);
+    let span = if hi - lo > 0.0 { hi - lo } else { 1.0 };
+    let bar_left = rect.left() + label_width + 8.0;
+    let bar_w = rect.right() - value_w - bar_left;
+    let x_of = |v: f64| bar_left + ((v - lo) / span) as f32 * bar_w;
+    painter
+        .line_segment([Pos2::new(x_of(0.0), rect.top()), Pos2::new(x_of(0.0), rect.bottom())], Stroke::new(1.0, weak));
+    let mut hovered = None;
+    for (i, r) in rows.iter().enumerate() {
+        let y = rect.top() + 3.0 + row_h * i as f32;
+        let row_rect = Rect::from_min_size(Pos2::new(rect.left(), y), Vec2::new(width, row_h));
+        if resp.hover_pos().is_some_and(|p| row_rect.contains(p)) {
+            hovered = Some(i);
+            painter.rect_filled(row_rect, 2.0, ui.visuals().faint_bg_color);
+        }
+        let label: String = if r.label.chars().count() > 40 {
+            r.label.chars().take(39).chain(['…']).collect()
+        } else {
+            r.label.clone()
+        };
+        painter.text(
+            Pos2::new(rect.left() + label_width, y + row_h / 2.0),
+            Align2::RIGHT_CENTER,
+            label,
+            FontId::proportional(13.0),
+            text,
+        );
+        let (a, b) = (x_of(r.start), x_of(r.start + r.value));
+        let bar = Rect::from_x_y_ranges(a.min(b)..=a.max(b).max(a.min(b) + 1.0), (y + 4.0)..=(y + row_h - 4.0));
+        painter.rect_filled(bar, 2.0, r.color);
+        if let Some(e) = r.error {
+            let (c, w) = (x_of(r.start + r.value), (e / span) as f32 * bar_w);
+            painter.line_segment(
+                [Pos2::new(c - w, y + row_h / 2.0), Pos2::new(c + w, y + row_h / 2.0)],
+                Stroke::new(1.5, text),
+            );
+        }
+        let tx = x_of(r.start.max(r.start + r.value)).max(x_of(0.0)) + 6.0;
+        painter.text(
+            Pos2::new(tx.min(rect.right() - value_w + 70.0), y + row_h / 2.0),
+            Align2::LEFT_CENTER,
+            &r.value_text,
+            FontId::monospace(12.0),
+            text,
+        );
+    }
+    hovered
+}
+
+/// Rows of a SHAP waterfall: from the base value, each contribution (largest first) as a bar
+/// from the running sum, the rest folded into one row. `items` are (label, contribution).
+pub fn waterfall_rows(base: f64, items: &[(String, f64)], max_rows: usize, fmt: impl Fn(f64) -> String) -> Vec<BarRow> {
+    let mut order: Vec<usize> = (0..items.len()).collect();
+    order.sort_by(|&a, &b| items[b].1.abs().total_cmp(&items[a].1.abs()));
+    let mut rows = Vec::new();
+    let mut sum = base;
+    let shown = order.len().min(max_rows);
+    for &i in &order[..shown] {
+        let (label, v) = &items[i];
+        rows.push(BarRow {
+            label: label.clone(),
+            value: *v,
+            start: sum,
+            error: None,
+            color: if *v >= 0.0 { UP } else { DOWN },
+            value_text: format!("{}{}", if *v >= 0.0 { "+" } else { "" }, fmt(*v)),
+        });
+        sum += v;
+    }
+    if order.len() > shown {
+        let rest: f64 = order[shown..].iter().map(|&i| items[i].1).sum();
+        rows.push(BarRow {
+            label: format!("{} other features", order.len() - shown),
+            value: rest,
+            start: sum,
+            error: None,
+            color: Color32::GRAY,
+            value_text: format!("{}{}", if rest >= 0.0 { "+" } else { "" }, fmt(rest)),
+        });
+    }
+    rows
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn waterfall_runs_from_base_to_prediction() {
+        let items = vec![("a".to_owned(), 0.2), ("b".to_owned(), -0.05), ("c".to_owned(), 0.01)];
+        let rows = waterfall_rows(0.1, &items, 2, |v| format!("{v:.2}"));
+        assert_eq!(rows.len(), 3);
+        assert_eq!(rows[0].label, "a");
+        assert!((rows[1].start - 0.3).abs() < 1e-12);
+        let end = rows.last().map(|r| r.start + r.value).unwrap_or_default();
+        assert!((end - 0.26).abs() < 1e-12);
+        assert_eq!(rows[2].label, "1 other features");
+    }
+
+    #[test]
+    fn value_scale_ends() {
+        assert_eq!(value_color(0.0), Color32::from_rgb(40, 110, 220));
+        assert_eq!(value_color(1.0), Color32::from_rgb(230, 60, 50));
+    }
+}
