@@ -15,11 +15,13 @@ pub mod cli;
 pub mod data;
 pub mod error;
 pub mod explain;
+pub mod export;
 pub mod matrix;
 pub mod metrics;
 pub mod model;
 pub mod progress;
 pub mod project;
+pub mod rules;
 pub mod sample;
 
 pub use error::{Error, Result};

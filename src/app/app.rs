@@ -79,6 +79,24 @@ pub enum Command {
     SaveTo(PathBuf),
     /// Forget the pending save.
     CancelSave,
+    /// Save the session to its project file (asks for a path the first time).
+    SaveProject,
+    /// Save the session to a new project file.
+    SaveProjectAs,
+    /// Show the system dialog to pick a project file.
+    OpenProjectDialog,
+    /// Open a project file.
+    OpenProject(PathBuf),
+    /// Open the pending project with its data read from this file instead.
+    RelinkData(PathBuf),
+    /// Forget the pending project.
+    CancelRelink,
+    /// Open the recovery file left by a session that did not close cleanly.
+    Recover,
+    /// Delete the recovery file.
+    DiscardRecovery,
+    /// Answer to "save changes before closing?".
+    Close(CloseChoice),
     /// Show a column's details.
     SelectColumn(usize),
     /// Change a column's role.
@@ -94,6 +112,38 @@ pub enum Command {
     Dismiss(usize),
     /// Empty the recent-files list.
     ClearRecent,
+}
+
+/// The answers to "save changes before closing?".
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CloseChoice {
+    /// Save, then close.
+    Save,
+    /// Close without saving.
+    Discard,
+    /// Keep working.
+    Cancel,
+}
+
+/// What the save dialog saves.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SaveWhat {
+    /// Text (CSV, SVG, code).
+    Text(String),
+    /// The session as a project file.
+    Project,
+}
+
+/// A project that could not be opened as it stands: its data moved or changed.
+pub struct PendingProject {
+    /// The project file.
+    pub path: PathBuf,
+    /// Its content.
+    pub project: Box<crate::project::Project>,
+    /// What is wrong with the data.
+    pub problem: String,
+    /// The path box of the relink dialog.
+    pub new_data: String,
 }
 
 /// How serious a message is.
@@ -144,6 +194,8 @@ pub enum JobOutput {
     Loaded {
         /// The data.
         dataset: Dataset,
+        /// Its reference for the project file (path, size, hash).
+        data_ref: Option<crate::project::DataRef>,
         /// Where from (`None` for the bundled sample).
         path: Option<PathBuf>,
         /// How it was read.
@@ -162,6 +214,21 @@ pub enum JobOutput {
         Box<crate::explain::model::LocalExplanations>,
         Option<Box<crate::explain::model::LocalExplanations>>,
     ),
+    /// A project was opened with its data.
+    ProjectOpened {
+        /// The project file (`None` for a recovered session).
+        path: Option<PathBuf>,
+        /// Its content.
+        project: Box<crate::project::Project>,
+        /// Its data.
+        dataset: Dataset,
+        /// A note to show (data relinked or changed).
+        note: Option<String>,
+    },
+    /// A project's data could not be read; the user is asked for it.
+    ProjectNeedsData(Box<PendingProject>),
+    /// The project was saved.
+    ProjectSaved(PathBuf),
     /// A grid search finished (the best settings are trained next).
     Searched {
         /// Scores per candidate.
@@ -177,6 +244,7 @@ enum JobKind {
     Load,
     Model,
     Explain,
+    Save,
 }
 
 /// A native file dialog running on its own thread.
@@ -203,8 +271,30 @@ pub struct GlassboxApp {
     pub train_panel: TrainPanel,
     /// The Explain panel's own state.
     pub explain_panel: ExplainPanel,
-    /// Text waiting to be saved, with the path box of the save dialog.
-    pub pending_save: Option<(String, String)>,
+    /// What waits to be saved, with the path box of the save dialog.
+    pub pending_save: Option<(String, SaveWhat)>,
+    /// The project file of this session, once saved or opened.
+    pub project_path: Option<PathBuf>,
+    /// Where the open dataset came from, for the project file.
+    pub data_ref: Option<crate::project::DataRef>,
+    /// Parts of the opened project this build keeps but does not show.
+    pub project_extra: crate::project::Project,
+    /// True when the session has changes that are not in its project file.
+    pub dirty: bool,
+    /// A project waiting for its data file to be found.
+    pub pending_project: Option<PendingProject>,
+    /// Where the session is autosaved for recovery after a crash (`None`: no autosave).
+    pub recovery_path: Option<PathBuf>,
+    /// True when a recovery file from an earlier session is waiting to be offered.
+    pub recovery_offered: bool,
+    /// True while "save changes before closing?" is shown.
+    pub close_prompt: bool,
+    /// How often unsaved work is written to the recovery file.
+    pub autosave_interval: Duration,
+    close_after_save: bool,
+    allow_close: bool,
+    last_autosave: Instant,
+    title: String,
     /// The import dialog, while open.
     pub import: Option<ImportDialog>,
     /// Messages, newest last.
@@ -232,6 +322,19 @@ impl GlassboxApp {
             train_panel: TrainPanel::default(),
             explain_panel: ExplainPanel::default(),
             pending_save: None,
+            project_path: None,
+            data_ref: None,
+            project_extra: crate::project::Project::default(),
+            dirty: false,
+            pending_project: None,
+            recovery_path: None,
+            recovery_offered: false,
+            close_prompt: false,
+            autosave_interval: Duration::from_secs(30),
+            close_after_save: false,
+            allow_close: false,
+            last_autosave: Instant::now(),
+            title: String::new(),
             import: None,
             messages: Vec::new(),
             path_box: String::new(),
@@ -254,7 +357,14 @@ impl GlassboxApp {
         let cjk = theme::install_fonts(&cc.egui_ctx);
         let mut app = Self::new(&cc.egui_ctx, prefs, file);
         app.cjk_font = cjk;
+        app.set_recovery_path(eframe::storage_dir("Glassbox").map(|d| d.join("recovery.glassbox")));
         app
+    }
+
+    /// Sets where the session is autosaved, and notices a recovery file left behind.
+    pub fn set_recovery_path(&mut self, path: Option<PathBuf>) {
+        self.recovery_offered = path.as_ref().is_some_and(|p| p.exists());
+        self.recovery_path = path;
     }
 
     /// True while a dataset is loading.
@@ -274,6 +384,9 @@ impl GlassboxApp {
         self.handle_dropped_files(&ctx);
 
         let mut commands = std::mem::take(&mut self.commands);
+        if self.dataset.is_some() && ctx.input_mut(|i| i.consume_key(egui::Modifiers::COMMAND, egui::Key::S)) {
+            commands.push(Command::SaveProject);
+        }
         egui::Panel::top("menu_bar").show(ui, |ui| self.menu_bar_ui(ui, &mut commands));
         egui::Panel::bottom("status_bar").show(ui, |ui| self.status_bar_ui(ui, &mut commands));
         egui::CentralPanel::no_frame().show(ui, |ui| {
@@ -312,6 +425,24 @@ impl GlassboxApp {
             dialog.ui(&ctx, &mut commands);
         }
         self.save_dialog_ui(&ctx, &mut commands);
+        self.project_dialogs_ui(&ctx, &mut commands);
+        if ctx.input(|i| i.viewport().close_requested()) && self.dirty && !self.allow_close {
+            ctx.send_viewport_cmd(egui::ViewportCommand::CancelClose);
+            self.close_prompt = true;
+        }
+        self.autosave();
+        let title = format!(
+            "Glassbox — {}{}",
+            self.project_path.as_ref().and_then(|p| p.file_name()).map_or_else(
+                || self.dataset.as_ref().map_or_else(String::new, |d| d.name.clone()),
+                |n| n.to_string_lossy().into_owned()
+            ),
+            if self.dirty { " *" } else { "" }
+        );
+        if title != self.title {
+            ctx.send_viewport_cmd(egui::ViewportCommand::Title(title.clone()));
+            self.title = title;
+        }
         Self::drop_overlay(&ctx);
         for c in commands {
             self.apply(&ctx, c);
@@ -324,6 +455,27 @@ impl GlassboxApp {
                 if ui.button("Open data file…").clicked() {
                     commands.push(Command::OpenFileDialog);
                 }
+                if ui.button("Open project…").clicked() {
+                    commands.push(Command::OpenProjectDialog);
+                }
+                ui.menu_button("Open recent project", |ui| {
+                    if self.prefs.recent_projects.is_empty() {
+                        ui.label(RichText::new("No recent projects").weak());
+                    }
+                    for p in &self.prefs.recent_projects {
+                        if ui.button(p.display().to_string()).clicked() {
+                            commands.push(Command::OpenProject(p.clone()));
+                        }
+                    }
+                });
+                let has_data = self.dataset.is_some();
+                if ui.add_enabled(has_data, egui::Button::new("Save project").shortcut_text("Ctrl+S")).clicked() {
+                    commands.push(Command::SaveProject);
+                }
+                if ui.add_enabled(has_data, egui::Button::new("Save project as…")).clicked() {
+                    commands.push(Command::SaveProjectAs);
+                }
+                ui.separator();
                 ui.menu_button("Open recent", |ui| {
                     if self.prefs.recent_files.is_empty() {
                         ui.label(RichText::new("No recent files").weak());
@@ -384,6 +536,126 @@ impl GlassboxApp {
                 commands.push(Command::OpenPath(PathBuf::from(self.path_box.trim())));
             }
         });
+    }
+
+    /// The session as a project (data reference, roles, model and the parts kept from the
+    /// opened project).
+    pub fn session_project(&self) -> crate::project::Project {
+        let mut p = self.project_extra.clone();
+        p.format = crate::project::FORMAT.into();
+        p.version = crate::project::VERSION;
+        p.created_with = env!("CARGO_PKG_VERSION").into();
+        p.data.clone_from(&self.data_ref);
+        if let Some(ds) = &self.dataset {
+            p.roles = ds.columns.iter().map(|c| crate::project::SavedRole { column: c.name.clone(), role: c.role }).collect();
+        }
+        p.model = self.report.as_deref().cloned();
+        p
+    }
+
+    fn save_project_to(&mut self, ctx: &egui::Context, path: PathBuf) {
+        let project = self.session_project();
+        self.start_job(ctx, JobKind::Save, format!("Saving {}", path.display()), move |_| {
+            project.save(&path)?;
+            Ok(JobOutput::ProjectSaved(path))
+        });
+    }
+
+    /// Opens a project file (or a recovery file, `recovered`) in the background.
+    fn open_project(&mut self, ctx: &egui::Context, path: Option<PathBuf>, recovered: Option<PathBuf>) {
+        let Some(file) = path.clone().or(recovered) else { return };
+        self.start_job(ctx, JobKind::Load, format!("Opening {}", file.display()), move |p| {
+            let project = crate::project::Project::load(&file)?;
+            match project.load_data(p) {
+                Ok(dataset) => Ok(JobOutput::ProjectOpened { path, project: Box::new(project), dataset, note: None }),
+                Err(e) if e.is_cancelled() => Err(e),
+                Err(e) => {
+                    let new_data = project.data.as_ref().map(|d| d.path.display().to_string()).unwrap_or_default();
+                    Ok(JobOutput::ProjectNeedsData(Box::new(PendingProject {
+                        path: path.unwrap_or(file),
+                        project: Box::new(project),
+                        problem: e.to_string(),
+                        new_data,
+                    })))
+                }
+            }
+        });
+    }
+
+    /// Writes the recovery file now and then while there are unsaved changes.
+    fn autosave(&mut self) {
+        if !self.dirty || self.last_autosave.elapsed() < self.autosave_interval {
+            return;
+        }
+        self.last_autosave = Instant::now();
+        let Some(path) = self.recovery_path.clone() else { return };
+        let project = self.session_project();
+        // Serialising and writing happen off the UI thread; a failed autosave is not worth a
+        // message (the next one tries again).
+        let _ = std::thread::Builder::new().name("autosave".into()).spawn(move || {
+            if let Some(dir) = path.parent() {
+                let _ = std::fs::create_dir_all(dir);
+            }
+            let _ = project.save(&path);
+        });
+    }
+
+    /// Dialogs about the project: relinking moved data, recovery, closing with unsaved changes.
+    fn project_dialogs_ui(&mut self, ctx: &egui::Context, commands: &mut Vec<Command>) {
+        if let Some(p) = self.pending_project.as_mut() {
+            egui::Window::new("Where is the data?")
+                .id(egui::Id::unique("relink_dialog"))
+                .collapsible(false)
+                .anchor(egui::Align2::CENTER_CENTER, [0.0, 0.0])
+                .show(ctx, |ui| {
+                    ui.label(format!("The project {} cannot read its data:", p.path.display()));
+                    ui.colored_label(ui.visuals().warn_fg_color, &p.problem);
+                    ui.label("Give the data file's current location:");
+                    ui.add(egui::TextEdit::singleline(&mut p.new_data).desired_width(480.0));
+                    ui.horizontal(|ui| {
+                        if ui.button(RichText::new("Open with this file").strong()).clicked() {
+                            commands.push(Command::RelinkData(PathBuf::from(p.new_data.trim())));
+                        }
+                        if ui.button("Cancel").clicked() {
+                            commands.push(Command::CancelRelink);
+                        }
+                    });
+                });
+        }
+        if self.recovery_offered {
+            egui::Window::new("Recover unsaved work?")
+                .id(egui::Id::unique("recovery_dialog"))
+                .collapsible(false)
+                .anchor(egui::Align2::CENTER_TOP, [0.0, 80.0])
+                .show(ctx, |ui| {
+                    ui.label("Glassbox did not close cleanly last time, and there is unsaved work from that session.");
+                    ui.horizontal(|ui| {
+                        if ui.button(RichText::new("Recover").strong()).clicked() {
+                            commands.push(Command::Recover);
+                        }
+                        if ui.button("Discard it").clicked() {
+                            commands.push(Command::DiscardRecovery);
+                        }
+                    });
+                });
+        }
+        if self.close_prompt {
+            egui::Modal::new(egui::Id::unique("close_prompt")).show(ctx, |ui| {
+                ui.heading("Save changes before closing?");
+                ui.label("The model, roles or settings changed since the project was last saved.");
+                ui.horizontal(|ui| {
+                    if ui.button(RichText::new("Save").strong()).clicked() {
+                        commands.push(Command::Close(CloseChoice::Save));
+                    }
+                    if ui.button("Don't save").clicked() {
+                        commands.push(Command::Close(CloseChoice::Discard));
+                    }
+                    if ui.button("Cancel").clicked() {
+                        commands.push(Command::Close(CloseChoice::Cancel));
+                    }
+                });
+            });
+        }
     }
 
     /// A small dialog with the path to save to (typed, or picked with the system dialog).
@@ -515,6 +787,10 @@ impl GlassboxApp {
                     JobKind::Load => self.error(format!("Could not open the file: {m}")),
                     JobKind::Model => self.error(format!("Training failed: {m}")),
                     JobKind::Explain => self.error(format!("Explanation failed: {m}")),
+                    JobKind::Save => {
+                        self.close_after_save = false;
+                        self.error(format!("Could not save: {m}"));
+                    }
                 },
                 JobOutcome::Cancelled => self.info(format!("{title}: cancelled; nothing changed.")),
             }
@@ -542,7 +818,7 @@ impl GlassboxApp {
 
     fn finish_job(&mut self, ctx: &egui::Context, output: JobOutput, elapsed: Duration) {
         match output {
-            JobOutput::Loaded { dataset, path, options } => {
+            JobOutput::Loaded { dataset, data_ref, path, options } => {
                 let n = dataset.warnings.len();
                 let mut text = format!(
                     "Loaded {}: {} rows × {} columns in {:.1} s",
@@ -561,8 +837,12 @@ impl GlassboxApp {
                 self.data_panel.reset();
                 self.data_panel.selected = dataset.columns.iter().position(|c| c.role == Role::Target);
                 self.dataset = Some(Arc::new(dataset));
+                self.data_ref = data_ref;
                 self.report = None;
                 self.report_id += 1;
+                self.project_path = None;
+                self.project_extra = crate::project::Project::default();
+                self.dirty = false;
             }
             JobOutput::Trained(report) => {
                 self.info(format!(
@@ -573,6 +853,44 @@ impl GlassboxApp {
                 self.report = Some(Arc::new(*report));
                 self.report_id += 1;
                 self.tab = Tab::Train;
+                self.dirty = true;
+            }
+            JobOutput::ProjectOpened { path, project, dataset, note } => {
+                let name = path.as_ref().map_or_else(|| "recovered session".to_owned(), |p| p.display().to_string());
+                self.info(format!("Opened {name}"));
+                if let Some(n) = note {
+                    self.error(n);
+                }
+                self.data_panel.reset();
+                self.data_panel.selected = dataset.columns.iter().position(|c| c.role == Role::Target);
+                self.dataset = Some(Arc::new(dataset));
+                self.data_ref = project.data.clone();
+                self.report = project.model.clone().map(Arc::new);
+                self.report_id += 1;
+                self.dirty = path.is_none();
+                if let Some(p) = &path {
+                    self.prefs.remember_project(p.clone());
+                }
+                self.project_path = path;
+                self.tab = if self.report.is_some() { Tab::Train } else { Tab::Data };
+                self.project_extra = *project;
+                self.project_extra.model = None;
+            }
+            JobOutput::ProjectNeedsData(p) => {
+                self.pending_project = Some(*p);
+            }
+            JobOutput::ProjectSaved(path) => {
+                self.info(format!("Saved {}", path.display()));
+                self.prefs.remember_project(path.clone());
+                self.project_path = Some(path);
+                self.dirty = false;
+                if let Some(r) = &self.recovery_path {
+                    let _ = std::fs::remove_file(r);
+                }
+                if self.close_after_save {
+                    self.allow_close = true;
+                    ctx.send_viewport_cmd(egui::ViewportCommand::Close);
+                }
             }
             JobOutput::Global(id, g) => {
                 if id == self.report_id {
@@ -630,7 +948,7 @@ impl GlassboxApp {
     /// Carries out one command.
     pub fn apply(&mut self, ctx: &egui::Context, command: Command) {
         match command {
-            Command::OpenFileDialog => self.open_file_dialog(ctx),
+            Command::OpenFileDialog => self.open_file_dialog(ctx, false),
             Command::OpenPath(path) => self.open_path(ctx, path),
             Command::Load { path, options } => {
                 self.import = None;
@@ -640,13 +958,15 @@ impl GlassboxApp {
                 );
                 self.start_job(ctx, JobKind::Load, title, move |p| {
                     let dataset = crate::data::load_file(&path, &options, p)?;
-                    Ok(JobOutput::Loaded { dataset, path: Some(path), options })
+                    let data_ref = crate::project::DataRef::of_file(&path, options.clone()).ok();
+                    Ok(JobOutput::Loaded { dataset, data_ref, path: Some(path), options })
                 });
             }
             Command::LoadSample => {
                 self.start_job(ctx, JobKind::Load, format!("Loading {}", crate::sample::SAMPLE_NAME), |_| {
                     let dataset = crate::sample::sample_dataset()?;
-                    Ok(JobOutput::Loaded { dataset, path: None, options: LoadOptions::default() })
+                    let data_ref = Some(crate::project::DataRef::sample());
+                    Ok(JobOutput::Loaded { dataset, data_ref, path: None, options: LoadOptions::default() })
                 });
             }
             Command::Train(settings) => {
@@ -736,19 +1056,93 @@ impl GlassboxApp {
                     .and_then(|r| r.path.parent().map(std::path::Path::to_path_buf))
                     .or_else(|| std::env::current_dir().ok())
                     .unwrap_or_default();
-                self.pending_save = Some((dir.join(name).display().to_string(), text));
+                self.pending_save = Some((dir.join(name).display().to_string(), SaveWhat::Text(text)));
             }
-            Command::SaveTo(path) => {
-                if let Some((_, text)) = self.pending_save.take() {
-                    match crate::project::write_atomically(&path, text.as_bytes()) {
-                        Ok(()) => self.info(format!("Saved {}", path.display())),
-                        Err(e) => {
-                            self.error(format!("Could not save: {e}"));
-                        }
+            Command::SaveTo(path) => match self.pending_save.take() {
+                Some((_, SaveWhat::Text(text))) => match crate::project::write_atomically(&path, text.as_bytes()) {
+                    Ok(()) => self.info(format!("Saved {}", path.display())),
+                    Err(e) => self.error(format!("Could not save: {e}")),
+                },
+                Some((_, SaveWhat::Project)) => self.save_project_to(ctx, path),
+                None => {}
+            },
+            Command::CancelSave => {
+                self.pending_save = None;
+                self.close_after_save = false;
+            }
+            Command::SaveProject => match self.project_path.clone() {
+                Some(path) => self.save_project_to(ctx, path),
+                None => self.apply(ctx, Command::SaveProjectAs),
+            },
+            Command::SaveProjectAs => {
+                let stem = self.dataset.as_ref().map_or_else(|| "plant".to_owned(), |d| {
+                    std::path::Path::new(&d.name).file_stem().map_or_else(|| "plant".to_owned(), |s| s.to_string_lossy().replace(" (sample)", ""))
+                });
+                let dir = self
+                    .project_path
+                    .as_ref()
+                    .and_then(|p| p.parent().map(std::path::Path::to_path_buf))
+                    .or_else(|| self.data_ref.as_ref().filter(|d| !d.is_sample()).and_then(|d| d.path.parent().map(std::path::Path::to_path_buf)))
+                    .or_else(|| std::env::current_dir().ok())
+                    .unwrap_or_default();
+                self.pending_save = Some((dir.join(format!("{stem}.glassbox")).display().to_string(), SaveWhat::Project));
+            }
+            Command::OpenProjectDialog => self.open_file_dialog(ctx, true),
+            Command::OpenProject(path) => self.open_project(ctx, Some(path), None),
+            Command::RelinkData(file) => {
+                if let Some(p) = self.pending_project.take() {
+                    let mut project = p.project;
+                    if let Some(d) = project.data.as_mut() {
+                        d.path = file;
                     }
+                    let path = p.path;
+                    self.start_job(ctx, JobKind::Load, "Opening project".into(), move |prog| {
+                        let changed = project.data.as_ref().and_then(|d| crate::project::hash_file(&d.path).ok()).is_some_and(|(_, h)| project.data.as_ref().is_some_and(|d| d.sha256 != h));
+                        let dataset = project.load_data_checked(false, prog)?;
+                        let note = changed.then(|| {
+                            "This data file differs from the one the model was trained on (content hash). The model and its metrics are from the original data: retrain before trusting them.".to_owned()
+                        });
+                        if let Some(d) = project.data.as_mut() {
+                            if let Ok(r) = crate::project::DataRef::of_file(&d.path, d.options.clone()) {
+                                d.size = r.size;
+                                d.sha256 = r.sha256;
+                                d.path = r.path;
+                            }
+                        }
+                        Ok(JobOutput::ProjectOpened { path: Some(path), project, dataset, note })
+                    });
                 }
             }
-            Command::CancelSave => self.pending_save = None,
+            Command::CancelRelink => self.pending_project = None,
+            Command::Recover => {
+                self.recovery_offered = false;
+                if let Some(r) = self.recovery_path.clone() {
+                    self.open_project(ctx, None, Some(r));
+                }
+            }
+            Command::DiscardRecovery => {
+                self.recovery_offered = false;
+                if let Some(r) = &self.recovery_path {
+                    let _ = std::fs::remove_file(r);
+                }
+            }
+            Command::Close(choice) => {
+                self.close_prompt = false;
+                match choice {
+                    CloseChoice::Save => {
+                        self.close_after_save = true;
+                        self.apply(ctx, Command::SaveProject);
+                    }
+                    CloseChoice::Discard => {
+                        self.allow_close = true;
+                        if let Some(r) = &self.recovery_path {
+                            let _ = std::fs::remove_file(r);
+                        }
+                        ctx.send_viewport_cmd(egui::ViewportCommand::Close);
+                    }
+                    CloseChoice::Cancel => {}
+                }
+            }
             Command::CloseImport => self.import = None,
             Command::CancelJob(i) => {
                 if let Some((_, job)) = self.jobs.get(i) {
@@ -759,6 +1153,7 @@ impl GlassboxApp {
             Command::SetRole { column, role } => {
                 if let Some(ds) = self.dataset.as_mut() {
                     Arc::make_mut(ds).set_role(column, role);
+                    self.dirty = true;
                 }
             }
             Command::SetTheme(t) => {
@@ -796,6 +1191,10 @@ impl GlassboxApp {
             self.error(format!("Cannot open {}: {why}.", path.display()));
             return;
         }
+        if path.extension().is_some_and(|e| e.eq_ignore_ascii_case("glassbox")) {
+            self.apply(ctx, Command::OpenProject(path));
+            return;
+        }
         let mut head = [0u8; 8];
         let n = std::fs::File::open(&path).and_then(|mut f| std::io::Read::read(&mut f, &mut head)).unwrap_or(0);
         if crate::data::detect_format(&path, &head[..n]) == FileFormat::Parquet {
@@ -805,15 +1204,19 @@ impl GlassboxApp {
         }
     }
 
-    fn open_file_dialog(&mut self, ctx: &egui::Context) {
+    fn open_file_dialog(&mut self, ctx: &egui::Context, project: bool) {
         if self.file_dialog.is_some() {
             return;
         }
         let (tx, rx) = std::sync::mpsc::sync_channel(1);
-        let dialog = rfd::FileDialog::new()
-            .set_title("Open plant data")
-            .add_filter("Plant data", &["csv", "tsv", "txt", "dat", "parquet", "xlsx", "xlsm", "xls", "ods"])
-            .add_filter("All files", &["*"]);
+        let dialog = if project {
+            rfd::FileDialog::new().set_title("Open a Glassbox project").add_filter("Glassbox project", &["glassbox"])
+        } else {
+            rfd::FileDialog::new()
+                .set_title("Open plant data")
+                .add_filter("Plant data", &["csv", "tsv", "txt", "dat", "parquet", "xlsx", "xlsm", "xls", "ods"])
+                .add_filter("All files", &["*"])
+        };
         // macOS wants dialogs on the main thread; elsewhere a thread keeps the window painting.
         if cfg!(target_os = "macos") {
             let _ = tx.send(dialog.pick_file());
@@ -839,5 +1242,14 @@ impl eframe::App for GlassboxApp {
 
     fn save(&mut self, storage: &mut dyn eframe::Storage) {
         eframe::set_value(storage, PREFS_KEY, &self.prefs);
+    }
+
+    fn on_exit(&mut self, _gl: Option<&eframe::glow::Context>) {
+        // A clean exit leaves no recovery file (unsaved work was either saved or discarded).
+        if let Some(r) = &self.recovery_path
+            && (!self.dirty || self.allow_close)
+        {
+            let _ = std::fs::remove_file(r);
+        }
     }
 }

@@ -11,7 +11,7 @@ pub mod widgets;
 
 use std::path::PathBuf;
 
-pub use app::{Command, GlassboxApp, JobOutput, Message, Severity, Tab};
+pub use app::{CloseChoice, Command, GlassboxApp, JobOutput, Message, PendingProject, SaveWhat, Severity, Tab};
 
 /// Opens the Glassbox window, starting on `file` or on the bundled sample data.
 ///

@@ -39,17 +39,26 @@ pub struct Preferences {
     pub theme: ThemeChoice,
     /// Recently opened files, newest first.
     pub recent_files: Vec<RecentFile>,
+    /// Recently opened or saved projects, newest first.
+    pub recent_projects: Vec<PathBuf>,
     /// Interface scale (1.0 = the system's).
     pub zoom: f32,
 }
 
 impl Default for Preferences {
     fn default() -> Self {
-        Self { theme: ThemeChoice::System, recent_files: Vec::new(), zoom: 1.0 }
+        Self { theme: ThemeChoice::System, recent_files: Vec::new(), recent_projects: Vec::new(), zoom: 1.0 }
     }
 }
 
 impl Preferences {
+    /// Puts a project at the top of the recent projects (once), keeping the list short.
+    pub fn remember_project(&mut self, path: PathBuf) {
+        self.recent_projects.retain(|r| *r != path);
+        self.recent_projects.insert(0, path);
+        self.recent_projects.truncate(MAX_RECENT);
+    }
+
     /// Puts a file at the top of the recent list (once), keeping the list short.
     pub fn remember_file(&mut self, path: PathBuf, options: LoadOptions) {
         self.recent_files.retain(|r| r.path != path);

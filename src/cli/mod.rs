@@ -2,8 +2,10 @@
 //! Nothing here computes anything the app could not reach through the engine too.
 
 mod explain;
+mod export;
 mod inspect;
 mod predict;
+mod rules;
 mod train;
 
 use std::path::PathBuf;
@@ -33,6 +35,10 @@ pub enum Command {
     Train(Box<train::TrainArgs>),
     /// Predict rows of a data file with a project's model and write them as CSV.
     Predict(predict::PredictArgs),
+    /// Print the model's decisions as IF–THEN rules, simplified, with their fidelity.
+    Rules(rules::RulesArgs),
+    /// Write the model as PLC code (Structured Text, PLCopen XML) or as JSON/CSV.
+    Export(export::ExportArgs),
     /// Explain a project's model: SHAP, LIME or permutation importance, written as CSV.
     Explain(Box<explain::ExplainArgs>),
 }
@@ -127,6 +133,8 @@ pub fn run(command: Command) -> anyhow::Result<()> {
         Command::Inspect(args) => inspect::run(&args),
         Command::Train(args) => train::run(&args),
         Command::Predict(args) => predict::run(&args),
+        Command::Rules(args) => rules::run(&args),
+        Command::Export(args) => export::run(&args),
         Command::Explain(args) => explain::run(&args),
     }
 }

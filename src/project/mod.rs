@@ -40,7 +40,27 @@ pub struct DataRef {
     pub options: LoadOptions,
 }
 
+/// The path a project records for the sample data bundled into the binary.
+pub const SAMPLE_PATH: &str = "glassbox-sample:ai4i2020.csv";
+
 impl DataRef {
+    /// The bundled sample data.
+    pub fn sample() -> Self {
+        let mut hasher = Sha256::new();
+        hasher.update(crate::sample::SAMPLE_CSV);
+        Self {
+            path: PathBuf::from(SAMPLE_PATH),
+            size: crate::sample::SAMPLE_CSV.len() as u64,
+            sha256: hex(&hasher.finalize()),
+            options: LoadOptions::default(),
+        }
+    }
+
+    /// True for the bundled sample data.
+    pub fn is_sample(&self) -> bool {
+        self.path.as_os_str() == SAMPLE_PATH
+    }
+
     /// Describes a data file as it is now.
     ///
     /// # Errors
@@ -107,6 +127,9 @@ pub struct Project {
     /// The trained model with its settings and evaluation.
     #[serde(default)]
     pub model: Option<TrainingReport>,
+    /// The rule set the user accepted (simplified, rounded), if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rule_set: Option<crate::rules::RuleSet>,
     /// Parts added by later features that this build does not know, kept as they are.
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
@@ -121,6 +144,7 @@ impl Default for Project {
             data: None,
             roles: Vec::new(),
             model: None,
+            rule_set: None,
             extra: serde_json::Map::new(),
         }
     }
@@ -208,12 +232,26 @@ impl Project {
     /// # Errors
     /// When the project has no data, the file is gone, or its content changed since the save.
     pub fn load_data(&self, progress: &Progress) -> Result<Dataset> {
+        self.load_data_checked(true, progress)
+    }
+
+    /// Loads the project's data file; with `verify` false a changed file is read anyway (the
+    /// caller has told the user the model was trained on other data).
+    ///
+    /// # Errors
+    /// When the project has no data or the file cannot be read (or changed, with `verify`).
+    pub fn load_data_checked(&self, verify: bool, progress: &Progress) -> Result<Dataset> {
         let data = self.data.as_ref().ok_or_else(|| Error::invalid("the project refers to no data file"))?;
+        if data.is_sample() {
+            let mut ds = crate::sample::sample_dataset()?;
+            self.apply_roles(&mut ds);
+            return Ok(ds);
+        }
         if !data.path.exists() {
             return Err(Error::in_file("the project's data file is not there any more; was it moved?", &data.path));
         }
         let (size, sha) = hash_file(&data.path)?;
-        if sha != data.sha256 {
+        if verify && sha != data.sha256 {
             return Err(Error::in_file(
                 format!(
                     "the data file changed since the project was saved ({} bytes then, {size} now; content hash differs). \

@@ -5,6 +5,8 @@
 mod cli;
 mod data;
 mod explain;
+mod export;
+mod rules;
 mod train;
 mod ui;
 

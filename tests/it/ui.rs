@@ -182,3 +182,116 @@ fn explains_the_model_globally_and_one_row_locally() {
     run_until(&mut h, |a| a.explain_panel.results.local.as_ref().is_some_and(|(r, ..)| *r == 50));
     h.get_by_label_contains("LIME weights (local R²");
 }
+
+fn train_sample(h: &mut Harness<'static, GlassboxApp>) {
+    run_until(h, |a| a.dataset.is_some());
+    let ctx = h.ctx.clone();
+    let settings = glassbox::model::train::TrainSettings { target: "Machine failure".into(), ..Default::default() };
+    h.state_mut().apply(&ctx, glassbox::app::Command::Train(Box::new(settings)));
+    run_until(h, |a| a.report.is_some() && !a.is_training());
+}
+
+#[test]
+fn saves_and_reopens_a_project() {
+    let dir = tempfile::tempdir().expect("dir");
+    let path = dir.path().join("session.glassbox");
+    let mut h = app_harness();
+    train_sample(&mut h);
+    assert!(h.state().dirty, "a new model is an unsaved change");
+    let ctx = h.ctx.clone();
+    h.state_mut().apply(&ctx, glassbox::app::Command::SaveProjectAs);
+    assert!(h.state().pending_save.is_some());
+    h.state_mut().apply(&ctx, glassbox::app::Command::SaveTo(path.clone()));
+    run_until(&mut h, |a| !a.dirty);
+    assert_eq!(h.state().project_path.as_deref(), Some(path.as_path()));
+    let saved = glassbox::project::Project::load(&path).expect("a valid project");
+    assert!(saved.data.as_ref().is_some_and(glassbox::project::DataRef::is_sample));
+    assert_eq!(saved.model.as_ref().map(|m| m.model.target.as_str()), Some("Machine failure"));
+
+    // A fresh window opens it with its model.
+    let mut h2 = app_harness();
+    run_until(&mut h2, |a| a.dataset.is_some());
+    let ctx2 = h2.ctx.clone();
+    h2.state_mut().apply(&ctx2, glassbox::app::Command::OpenProject(path.clone()));
+    run_until(&mut h2, |a| a.project_path.is_some() && !a.is_loading());
+    assert_eq!(h2.state().report.as_deref().map(|r| &r.model), saved.model.as_ref().map(|r| &r.model));
+    assert!(!h2.state().dirty);
+}
+
+#[test]
+fn a_moved_data_file_is_asked_for_and_a_changed_one_is_named() {
+    let dir = tempfile::tempdir().expect("dir");
+    let data = dir.path().join("plates.csv");
+    std::fs::copy(fixture("datasets/steel_plates_faults.csv"), &data).expect("copy");
+    let project = dir.path().join("plates.glassbox");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_glassbox"))
+        .args(["train", data.to_str().expect("utf-8"), "--target", "Bumps", "--out", project.to_str().expect("utf-8")])
+        .output()
+        .expect("runs");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let moved = dir.path().join("moved.csv");
+    std::fs::rename(&data, &moved).expect("move");
+
+    let mut h = app_harness();
+    run_until(&mut h, |a| a.dataset.is_some());
+    let ctx = h.ctx.clone();
+    h.state_mut().apply(&ctx, glassbox::app::Command::OpenProject(project.clone()));
+    run_until(&mut h, |a| a.pending_project.is_some());
+    h.run_steps(2);
+    h.get_by_label("Where is the data?");
+    h.get_by_label_contains("not there any more");
+    // The 10,000-row sample stays open meanwhile.
+    assert_eq!(h.state().dataset.as_ref().map(|d| d.n_rows()), Some(10_000));
+    h.state_mut().apply(&ctx, glassbox::app::Command::RelinkData(moved.clone()));
+    run_until(&mut h, |a| a.project_path.is_some() && !a.is_loading());
+    assert_eq!(h.state().dataset.as_ref().map(|d| d.n_rows()), Some(1941));
+    assert!(h.state().report.is_some());
+
+    // Changed content: opening says so before anything is recomputed.
+    let mut text = std::fs::read_to_string(&moved).expect("read");
+    text = text.replacen('\n', "\n1,", 0);
+    text.push_str(&text.lines().nth(1).expect("row").to_owned());
+    text.push('\n');
+    std::fs::write(&moved, text).expect("write");
+    let mut saved = glassbox::project::Project::load(&project).expect("loads");
+    if let Some(d) = saved.data.as_mut() {
+        d.path = moved.clone();
+    }
+    saved.save(&project).expect("saves");
+    let mut h = app_harness();
+    run_until(&mut h, |a| a.dataset.is_some());
+    let ctx = h.ctx.clone();
+    h.state_mut().apply(&ctx, glassbox::app::Command::OpenProject(project));
+    run_until(&mut h, |a| a.pending_project.is_some());
+    h.run_steps(2);
+    h.get_by_label_contains("data file changed since the project was saved");
+}
+
+#[test]
+fn unsaved_work_is_recovered_after_a_crash() {
+    let dir = tempfile::tempdir().expect("dir");
+    let recovery = dir.path().join("recovery.glassbox");
+    let mut h = app_harness();
+    h.state_mut().set_recovery_path(Some(recovery.clone()));
+    h.state_mut().autosave_interval = Duration::from_millis(100);
+    train_sample(&mut h);
+    // Autosave runs now and then while there are unsaved changes; wait for it.
+    let start = Instant::now();
+    while !recovery.exists() {
+        assert!(start.elapsed() < Duration::from_secs(20), "no recovery file written");
+        h.step();
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    std::thread::sleep(Duration::from_millis(300));
+    drop(h); // the "crash": the window goes away without a clean exit
+
+    let mut h = app_harness();
+    h.state_mut().set_recovery_path(Some(recovery.clone()));
+    run_until(&mut h, |a| a.dataset.is_some());
+    assert!(h.state().recovery_offered);
+    h.run_steps(2);
+    h.get_by_label("Recover unsaved work?");
+    h.get_by_label("Recover").click();
+    run_until(&mut h, |a| a.report.is_some() && !a.is_loading());
+    assert!(h.state().dirty, "recovered work is unsaved until saved");
+}

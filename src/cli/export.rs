@@ -1,0 +1,145 @@
+//! `glassbox export PROJECT --format st|plcopen|json|csv|tree-json [--name FB_NAME]
+//! [--real-type REAL|LREAL] --out FILE`: the model (or its rules) as PLC code or data files.
+
+use std::path::PathBuf;
+
+use clap::{Args, ValueEnum};
+
+use super::rules::{load, surrogate_params};
+use crate::export::{ExportOptions, ExportPlan, Format, LogicSource, RealType, export};
+use crate::model::Task;
+use crate::project::write_atomically;
+use crate::rules::extract::extract;
+use crate::rules::simplify::{SimplifyOptions, simplify};
+
+/// `--format` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FormatArg {
+    /// IEC 61131-3 Structured Text.
+    St,
+    /// PLCopen TC6 XML v2.01.
+    Plcopen,
+    /// The rule set as JSON.
+    Json,
+    /// The rule set as CSV.
+    Csv,
+    /// The tree as JSON arrays.
+    TreeJson,
+}
+
+/// `--real-type` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum RealTypeArg {
+    /// 32-bit REAL.
+    #[value(name = "REAL", alias = "real")]
+    Real,
+    /// 64-bit LREAL.
+    #[value(name = "LREAL", alias = "lreal")]
+    Lreal,
+}
+
+/// `--from` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FromArg {
+    /// The model's tree (for an SVM, a surrogate tree).
+    Tree,
+    /// The rule set saved in the project (`glassbox rules --save`), else one simplified now.
+    Rules,
+}
+
+/// Arguments of `export`.
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// The project file (from `glassbox train`).
+    pub project: PathBuf,
+    /// What to write.
+    #[arg(long, value_enum)]
+    pub format: FormatArg,
+    /// The function block's name (st, plcopen); `FB_` and the target's name by default.
+    #[arg(long, value_name = "FB_NAME")]
+    pub name: Option<String>,
+    /// Type of the inputs and real outputs (st, plcopen).
+    #[arg(long, value_enum, default_value = "REAL")]
+    pub real_type: RealTypeArg,
+    /// Where to write.
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Write the tree or the rule set (st, plcopen, json, csv).
+    #[arg(long, value_enum, default_value = "tree")]
+    pub from: FromArg,
+    /// The prediction when an input is invalid: a class name or index, or a value (st, plcopen).
+    #[arg(long, value_name = "VALUE")]
+    pub safe_default: Option<String>,
+    /// The date the header states, YYYY-MM-DD; `SOURCE_DATE_EPOCH` when set, else not recorded.
+    #[arg(long, value_name = "DATE")]
+    pub date: Option<String>,
+    /// Depth of the surrogate tree for an SVM.
+    #[arg(long, value_name = "N", default_value_t = 6)]
+    pub surrogate_depth: u16,
+}
+
+/// The date from `SOURCE_DATE_EPOCH` (seconds since 1970), the reproducible-builds convention.
+fn source_date() -> Option<String> {
+    let secs: i64 = std::env::var("SOURCE_DATE_EPOCH").ok()?.trim().parse().ok()?;
+    let dt = chrono::DateTime::from_timestamp(secs, 0)?;
+    Some(dt.format("%Y-%m-%dT%H:%M:%S").to_string())
+}
+
+pub(super) fn run(args: &ExportArgs) -> anyhow::Result<()> {
+    let loaded = load(&args.project)?;
+    let params = surrogate_params(args.surrogate_depth);
+    let rules = match args.from {
+        FromArg::Tree => None,
+        FromArg::Rules => Some(match &loaded.project.rule_set {
+            Some(saved) => saved.clone(),
+            None => {
+                let rs = extract(&loaded.report, &loaded.data, &params)?;
+                simplify(&rs, &loaded.data, &SimplifyOptions::default())
+            }
+        }),
+    };
+    let plan = ExportPlan::new(&loaded.report, &loaded.data, rules.as_ref(), &params, loaded.project.data.as_ref())?;
+    let safe_default = match &args.safe_default {
+        None => None,
+        Some(text) => Some(match plan.task {
+            Task::Classification => match plan.classes.iter().position(|c| c == text.trim()) {
+                Some(k) => k as f64,
+                None => text.trim().parse::<f64>().map_err(|_| {
+                    anyhow::anyhow!("--safe-default '{text}' is not one of the classes ({})", plan.classes.join(", "))
+                })?,
+            },
+            Task::Regression => {
+                text.trim().parse::<f64>().map_err(|_| anyhow::anyhow!("--safe-default '{text}' is not a number"))?
+            }
+        }),
+    };
+    let options = ExportOptions {
+        name: args.name.clone(),
+        real_type: match args.real_type {
+            RealTypeArg::Real => RealType::Real,
+            RealTypeArg::Lreal => RealType::Lreal,
+        },
+        safe_default,
+        date: args.date.clone().or_else(source_date),
+    };
+    let format = match args.format {
+        FormatArg::St => Format::StructuredText,
+        FormatArg::Plcopen => Format::PlcopenXml,
+        FormatArg::Json => Format::Json,
+        FormatArg::Csv => Format::Csv,
+        FormatArg::TreeJson => Format::TreeJson,
+    };
+    let exported = export(&plan, format, &options)?;
+    write_atomically(&args.out, exported.text.as_bytes())?;
+    let what = match (format, plan.logic) {
+        (Format::TreeJson, _) => "the tree".to_owned(),
+        (Format::Json | Format::Csv, _) => format!("{} rules and the default", plan.rules.rules.len()),
+        (_, LogicSource::Tree | LogicSource::Rules) => plan.describe_logic(),
+    };
+    eprintln!("wrote {} ({}): {what}", args.out.display(), format.label());
+    eprintln!("fidelity: {}", plan.fidelity.describe());
+    for note in &exported.notes {
+        eprintln!("note: {note}");
+    }
+    Ok(())
+}

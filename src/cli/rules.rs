@@ -1,0 +1,269 @@
+//! `glassbox rules PROJECT [--min-support X] [--min-confidence X] [--format text|json|csv]`:
+//! the model's decisions as IF–THEN rules, simplified, with the fidelity each step keeps.
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use anyhow::Context as _;
+use clap::{Args, ValueEnum};
+
+use crate::data::Dataset;
+use crate::model::smartcore_tree::TreeParams;
+use crate::model::train::TrainingReport;
+use crate::progress::Progress;
+use crate::project::Project;
+use crate::rules::extract::extract;
+use crate::rules::round::{Rounding, round_thresholds};
+use crate::rules::score::{RuleData, decisions, same_decision, significant};
+use crate::rules::simplify::{SimplifyOptions, simplify};
+use crate::rules::{RuleSet, RuleSource};
+
+/// How `rules` prints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum RulesFormat {
+    /// Numbered rules with their statistics.
+    Text,
+    /// One JSON object with a `rules` array.
+    Json,
+    /// One line per rule.
+    Csv,
+}
+
+/// Arguments of `rules`.
+#[derive(Debug, Args)]
+pub struct RulesArgs {
+    /// The project file (from `glassbox train`).
+    pub project: PathBuf,
+    /// Rules deciding fewer training rows than this go to the default rule: a share (0.01) or a
+    /// percentage (1%).
+    #[arg(long, value_name = "X")]
+    pub min_support: Option<String>,
+    /// Rules less pure than this go to the default rule: a share (0.8) or a percentage (80%).
+    #[arg(long, value_name = "X")]
+    pub min_confidence: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: RulesFormat,
+    /// Round thresholds to this many significant digits.
+    #[arg(long, value_name = "N")]
+    pub digits: Option<u32>,
+    /// Round one feature's thresholds to multiples of a step: `--step "Torque [Nm]=5"` (repeatable).
+    #[arg(long, value_name = "FEATURE=STEP")]
+    pub step: Vec<String>,
+    /// One rule per leaf, without merging rules or dropping conditions.
+    #[arg(long)]
+    pub no_simplify: bool,
+    /// Depth of the surrogate tree for an SVM.
+    #[arg(long, value_name = "N", default_value_t = 6)]
+    pub surrogate_depth: u16,
+    /// Also list the rows where the rules and the model disagree (text format).
+    #[arg(long)]
+    pub disagreements: bool,
+    /// Store the rule set in the project (used by `glassbox export --from rules`).
+    #[arg(long)]
+    pub save: bool,
+}
+
+/// A project with its model, data and rows, loaded for rules and export.
+pub(super) struct Loaded {
+    pub project: Project,
+    pub report: TrainingReport,
+    pub data: RuleData,
+}
+
+/// Loads a project, its model and its data (checking the data is unchanged).
+pub(super) fn load(path: &Path) -> anyhow::Result<Loaded> {
+    let project = Project::load(path)?;
+    let report = project
+        .model
+        .clone()
+        .ok_or_else(|| anyhow::anyhow!("the project holds no trained model; run `glassbox train` first"))?;
+    let ds: Dataset = project.load_data(&Progress::new())?;
+    let data = RuleData::new(&report, &ds)?;
+    Ok(Loaded { project, report, data })
+}
+
+/// Surrogate settings for an SVM model.
+pub(super) fn surrogate_params(depth: u16) -> TreeParams {
+    TreeParams { max_depth: Some(depth.max(1)), ..TreeParams::default() }
+}
+
+/// Reads `0.05` or `5%` as a share.
+pub(super) fn parse_share(flag: &str, text: &str) -> anyhow::Result<f64> {
+    let t = text.trim();
+    let v = match t.strip_suffix('%') {
+        Some(p) => p.trim().parse::<f64>().map(|v| v / 100.0),
+        None => t.parse::<f64>(),
+    }
+    .with_context(|| format!("{flag} takes a share such as 0.05 or a percentage such as 5%, not '{text}'"))?;
+    if !(0.0..=1.0).contains(&v) {
+        anyhow::bail!("{flag} must lie between 0 and 1 (or 0% and 100%), not '{text}'");
+    }
+    Ok(v)
+}
+
+/// Reads `--step FEATURE=STEP` arguments.
+pub(super) fn parse_steps(rs: &RuleSet, steps: &[String]) -> anyhow::Result<Rounding> {
+    let mut rounding = Rounding::default();
+    for s in steps {
+        let (name, step) = s
+            .rsplit_once('=')
+            .ok_or_else(|| anyhow::anyhow!("--step takes FEATURE=STEP, such as \"Torque [Nm]=5\""))?;
+        let name = name.trim();
+        if !rs.features.iter().any(|f| f.name == name) {
+            anyhow::bail!("--step names '{name}', which is not a feature of the model");
+        }
+        let step: f64 =
+            step.trim().parse().with_context(|| format!("--step for '{name}': '{step}' is not a number"))?;
+        if step.is_nan() || step <= 0.0 {
+            anyhow::bail!("--step for '{name}' must be a positive number");
+        }
+        rounding.steps.insert(name.to_owned(), step);
+    }
+    Ok(rounding)
+}
+
+/// The rule set the arguments ask for: extracted, simplified and rounded as asked.
+pub(super) fn make_rules(loaded: &Loaded, args: &RulesArgs) -> anyhow::Result<RuleSet> {
+    let params = surrogate_params(args.surrogate_depth);
+    let rs = extract(&loaded.report, &loaded.data, &params)?;
+    let min_support = args.min_support.as_deref().map(|s| parse_share("--min-support", s)).transpose()?;
+    let min_confidence = args.min_confidence.as_deref().map(|s| parse_share("--min-confidence", s)).transpose()?;
+    let options = SimplifyOptions {
+        merge: !args.no_simplify,
+        drop_conditions: !args.no_simplify,
+        min_support: min_support.unwrap_or(0.0),
+        min_confidence: min_confidence.unwrap_or(0.0),
+    };
+    let mut rs = simplify(&rs, &loaded.data, &options);
+    let mut rounding = parse_steps(&rs, &args.step)?;
+    rounding.digits = args.digits;
+    if rounding.digits.is_some() || !rounding.steps.is_empty() {
+        rs = round_thresholds(&rs, &loaded.data, &rounding).rules;
+    }
+    Ok(rs)
+}
+
+pub(super) fn run(args: &RulesArgs) -> anyhow::Result<()> {
+    let mut loaded = load(&args.project)?;
+    let rs = make_rules(&loaded, args)?;
+    let text = match args.format {
+        RulesFormat::Json => crate::export::json::write(&rs),
+        RulesFormat::Csv => crate::export::csv::write(&rs),
+        RulesFormat::Text => text_report(&rs, &loaded.data, args.disagreements),
+    };
+    print!("{text}");
+    if args.save {
+        loaded.project.rule_set = Some(rs);
+        loaded.project.save(&args.project)?;
+        eprintln!("saved the rule set in {}", args.project.display());
+    }
+    Ok(())
+}
+
+/// The rules as people read them.
+fn text_report(rs: &RuleSet, data: &RuleData, list_disagreements: bool) -> String {
+    let mut out = String::new();
+    let source = match rs.source {
+        RuleSource::Tree => "the model's decision tree",
+        RuleSource::Surrogate => "a surrogate tree fitted to the model's decisions (the model is not a tree)",
+    };
+    let _ = writeln!(out, "Rules for '{}' ({}) from {source}.", rs.target, rs.task.label());
+    let _ = writeln!(out, "Rules are tried in order; the first whose conditions all hold decides.\n");
+    let _ = writeln!(out, "Steps (fidelity: agreement with the model on training / held-out rows):");
+    for s in &rs.steps {
+        let _ = writeln!(
+            out,
+            "  {:<16} {:>4} rules {:>5} conditions   training {:>7} %   held-out {:>7} %   {}",
+            s.name,
+            s.rules,
+            s.conditions,
+            format!("{:.2}", s.fidelity.train.share * 100.0),
+            format!("{:.2}", s.fidelity.test.share * 100.0),
+            s.description
+        );
+    }
+    out.push('\n');
+    for (i, r) in rs.rules.iter().enumerate() {
+        let _ = writeln!(
+            out,
+            "Rule {}: IF {} THEN {}",
+            i + 1,
+            r.describe_conditions(&rs.features),
+            rs.describe_outcome(r.outcome)
+        );
+        let _ = writeln!(out, "    {}", stats_line(&r.stats));
+    }
+    let _ = writeln!(out, "Default: {}", rs.describe_outcome(rs.default));
+    let _ = writeln!(out, "    {}", stats_line(&rs.default_stats));
+    let _ = writeln!(out, "\nFidelity: {}", rs.fidelity.describe());
+    let rows = disagreeing_rows(rs, data);
+    if rows.is_empty() {
+        let _ = writeln!(out, "The rules decide as the model on every training and held-out row.");
+    } else if list_disagreements {
+        let _ = writeln!(out, "Rows where the rules and the model disagree (data row, counted from 1):");
+        for (row, held_out, model, ours) in rows {
+            let _ = writeln!(
+                out,
+                "  row {:>6} ({})  model {}  rules {}",
+                row + 1,
+                if held_out { "held-out" } else { "training" },
+                describe_value(rs, model),
+                describe_value(rs, ours)
+            );
+        }
+    } else {
+        let _ = writeln!(out, "{} rows disagree with the model; --disagreements lists them.", rows.len());
+    }
+    out
+}
+
+fn describe_value(rs: &RuleSet, v: f64) -> String {
+    match rs.task {
+        crate::model::Task::Classification =>
+        {
+            #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+            rs.classes.get(v.max(0.0) as usize).cloned().unwrap_or_else(|| "?".into())
+        }
+        crate::model::Task::Regression => significant(v, 6),
+    }
+}
+
+/// `(dataset row, held out, model, rules)` for every row where they decide differently.
+fn disagreeing_rows(rs: &RuleSet, data: &RuleData) -> Vec<(usize, bool, f64, f64)> {
+    let mut out = Vec::new();
+    for (rows, held_out) in [(&data.train, false), (&data.test, true)] {
+        let (ours, _) = decisions(rs, rows);
+        for (i, (&o, &m)) in ours.iter().zip(&rows.model).enumerate() {
+            if !same_decision(rs.task, o, m) {
+                out.push((rows.dataset_rows.get(i).copied().unwrap_or(i), held_out, m, o));
+            }
+        }
+    }
+    out
+}
+
+fn stats_line(s: &crate::rules::RuleStats) -> String {
+    let mut line = format!(
+        "support {} rows ({} %), confidence {} %, agrees with the model on {} %",
+        s.support,
+        significant(s.support_share * 100.0, 3),
+        significant(s.confidence * 100.0, 3),
+        significant(s.fidelity * 100.0, 4)
+    );
+    if let (Some(m), Some(sd)) = (s.mean, s.std) {
+        let _ = write!(line, ", mean {} ± {}", significant(m, 5), significant(sd, 3));
+    }
+    match (s.test_accuracy, s.test_mae) {
+        (Some(a), _) => {
+            let _ = write!(line, "; held-out accuracy {} % on {} rows", significant(a * 100.0, 3), s.test_support);
+        }
+        (None, Some(m)) => {
+            let _ = write!(line, "; held-out mean abs. error {} on {} rows", significant(m, 4), s.test_support);
+        }
+        (None, None) => {
+            let _ = write!(line, "; {} held-out rows", s.test_support);
+        }
+    }
+    line
+}

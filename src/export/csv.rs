@@ -1,0 +1,63 @@
+//! A rule set as CSV: one line per rule in the order they are tried, the default rule last.
+//! Text fields are quoted; a field that a spreadsheet would take for a formula (it starts with
+//! `=`, `+`, `@` or a tab) gets a leading `'`.
+
+use std::fmt::Write as _;
+
+use crate::rules::{RuleSet, RuleStats};
+
+/// The header line's columns.
+pub const COLUMNS: &[&str] = &[
+    "rule",
+    "conditions",
+    "outcome",
+    "support_rows",
+    "support_share",
+    "confidence",
+    "model_agreement",
+    "held_out_rows",
+    "held_out_accuracy",
+    "held_out_mae",
+];
+
+fn quote(s: &str) -> String {
+    let s = if s.starts_with(['=', '+', '@', '\t', '\r']) { format!("'{s}") } else { s.to_owned() };
+    format!("\"{}\"", s.replace('"', "\"\""))
+}
+
+fn opt(v: Option<f64>) -> String {
+    v.map(|x| format!("{x}")).unwrap_or_default()
+}
+
+fn line(out: &mut String, id: &str, conditions: &str, outcome: &str, s: &RuleStats) {
+    let _ = writeln!(
+        out,
+        "{id},{},{},{},{},{},{},{},{},{}",
+        quote(conditions),
+        quote(outcome),
+        s.support,
+        s.support_share,
+        s.confidence,
+        s.fidelity,
+        s.test_support,
+        opt(s.test_accuracy),
+        opt(s.test_mae)
+    );
+}
+
+/// The rule set as CSV text.
+pub fn write(rs: &RuleSet) -> String {
+    let mut out = COLUMNS.join(",");
+    out.push('\n');
+    for (i, r) in rs.rules.iter().enumerate() {
+        line(
+            &mut out,
+            &(i + 1).to_string(),
+            &r.describe_conditions(&rs.features),
+            &rs.describe_outcome(r.outcome),
+            &r.stats,
+        );
+    }
+    line(&mut out, "default", "otherwise", &rs.describe_outcome(rs.default), &rs.default_stats);
+    out
+}

@@ -1,0 +1,477 @@
+//! What the model decides, written for other tools and for the PLC: IEC 61131-3 Structured Text
+//! ([`structured_text`]), the same function block as PLCopen TC6 XML ([`plcopen_xml`]), rule
+//! sets as JSON ([`json`]) and CSV ([`csv`]), and the tree itself as JSON ([`tree_json`]).
+//!
+//! An [`ExportPlan`] gathers everything an export needs: the decision logic (the model's tree,
+//! a surrogate tree for an SVM, or a rule set), the raw features with their training ranges,
+//! every value of every feature seen in the training and held-out rows (to choose `REAL`
+//! literals that decide as the model does, see [`literal`]), and the facts the header states.
+//! Exports are pure functions of the plan and the [`ExportOptions`]: no clock, no hash-map
+//! order, so the same model gives the same bytes.
+
+pub mod csv;
+pub mod ident;
+pub mod json;
+pub mod literal;
+pub mod plcopen_xml;
+pub mod pou;
+pub mod structured_text;
+pub mod tree_json;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+use crate::model::pipeline::{FeatureSpec, Pipeline};
+use crate::model::smartcore_tree::TreeParams;
+use crate::model::train::TrainingReport;
+use crate::model::tree::Tree;
+use crate::model::{Task, TrainedModel};
+use crate::project::DataRef;
+use crate::rules::extract::{RawSplit, from_tree, leaf_outcome, raw_split};
+use crate::rules::score::{Agreement, Fidelity, RuleData};
+use crate::rules::surrogate::Surrogate;
+use crate::rules::{Outcome, RuleSet, RuleSource};
+pub use literal::RealType;
+
+/// The export formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Format {
+    /// IEC 61131-3 Structured Text (`.st`).
+    StructuredText,
+    /// PLCopen TC6 XML v2.01 (`.xml`).
+    PlcopenXml,
+    /// The rule set as JSON.
+    Json,
+    /// The rule set as CSV, one rule per line.
+    Csv,
+    /// The tree as JSON arrays (scikit-learn layout).
+    TreeJson,
+}
+
+impl Format {
+    /// Every format, in the order menus show them.
+    pub const ALL: [Self; 5] = [Self::StructuredText, Self::PlcopenXml, Self::Json, Self::Csv, Self::TreeJson];
+
+    /// The name on the command line: `st`, `plcopen`, `json`, `csv`, `tree-json`.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::StructuredText => "st",
+            Self::PlcopenXml => "plcopen",
+            Self::Json => "json",
+            Self::Csv => "csv",
+            Self::TreeJson => "tree-json",
+        }
+    }
+
+    /// The usual file extension.
+    pub fn extension(self) -> &'static str {
+        match self {
+            Self::StructuredText => "st",
+            Self::PlcopenXml => "xml",
+            Self::Json | Self::TreeJson => "json",
+            Self::Csv => "csv",
+        }
+    }
+}
+
+/// Choices of the person exporting.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ExportOptions {
+    /// The function block's name; `FB_` and the target's identifier when `None`.
+    pub name: Option<String>,
+    /// `REAL` or `LREAL` inputs, thresholds and real outputs.
+    pub real_type: RealType,
+    /// What the prediction output holds when `Valid` is FALSE: a class index or a value. The
+    /// most frequent training class (regression: the training mean) when `None`.
+    pub safe_default: Option<f64>,
+    /// The date the header and the XML file header state (`YYYY-MM-DD` or
+    /// `YYYY-MM-DDTHH:MM:SS`); "not recorded" when `None`. Never taken from the clock, so the
+    /// same model always exports the same bytes.
+    pub date: Option<String>,
+}
+
+/// The result of an export.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Exported {
+    /// The file's content.
+    pub text: String,
+    /// Things worth telling the user (how literals were chosen, what was approximated).
+    pub notes: Vec<String>,
+}
+
+/// Which logic the PLC code is written from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LogicSource {
+    /// The tree (the model's own, or the surrogate of an SVM): nested IF/ELSIF/ELSE.
+    Tree,
+    /// The rule set: IF/ELSIF over the rules, ELSE the default.
+    Rules,
+}
+
+/// One node of the tree in raw features, as the PLC code follows it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RawNode {
+    /// An internal node.
+    Split {
+        /// The test ([`RawSplit::AtMost`] or [`RawSplit::NotLevel`]); left when it holds.
+        split: RawSplit,
+        /// Node index of the left child.
+        left: usize,
+        /// Node index of the right child.
+        right: usize,
+    },
+    /// A leaf.
+    Leaf {
+        /// The leaf's node index in the original tree.
+        leaf: usize,
+        /// What it decides.
+        outcome: Outcome,
+        /// Classification: the model's probability of that class at the leaf; regression: the
+        /// leaf's confidence as [`crate::rules::RuleStats::confidence`] defines it.
+        confidence: f64,
+    },
+}
+
+/// A tree in raw features (one-hot splits turned into `<>` tests, constant splits removed).
+#[derive(Debug, Clone, PartialEq)]
+pub struct RawTree {
+    /// Nodes; the root is node 0.
+    pub nodes: Vec<RawNode>,
+}
+
+impl RawTree {
+    /// Translates `tree` (fitted on `pipeline`); `rules` are its per-leaf rules, scored, for
+    /// the regression confidence of each leaf.
+    ///
+    /// # Errors
+    /// When the tree does not fit the pipeline.
+    pub fn new(tree: &Tree, pipeline: &Pipeline, task: Task, rules: &RuleSet) -> Result<Self> {
+        let mut nodes = Vec::with_capacity(tree.n_nodes());
+        build_raw(tree, pipeline, task, rules, 0, &mut nodes, 0)?;
+        Ok(Self { nodes })
+    }
+
+    /// The leaf node a filled-in raw row reaches.
+    pub fn leaf_for(&self, filled: &[f64]) -> &RawNode {
+        let mut i = 0;
+        let mut steps = 0;
+        loop {
+            let Some(node) = self.nodes.get(i) else { return &self.nodes[0] };
+            match node {
+                RawNode::Leaf { .. } => return node,
+                RawNode::Split { split, left, right } => {
+                    let v = |f: &usize| filled.get(*f).copied().unwrap_or(f64::NAN);
+                    let go_left = match split {
+                        RawSplit::AtMost { feature, threshold } => v(feature) <= *threshold,
+                        RawSplit::NotLevel { feature, level } => v(feature) != *level as f64,
+                        RawSplit::Always { left, .. } => *left,
+                    };
+                    i = if go_left { *left } else { *right };
+                }
+            }
+            steps += 1;
+            if steps > self.nodes.len() {
+                return node;
+            }
+        }
+    }
+
+    /// Number of leaves.
+    pub fn n_leaves(&self) -> usize {
+        self.nodes.iter().filter(|n| matches!(n, RawNode::Leaf { .. })).count()
+    }
+}
+
+/// Deepest tree the exporters follow (recursion guard; smartcore trees are far shallower).
+const MAX_DEPTH: usize = 512;
+
+fn build_raw(
+    tree: &Tree,
+    pipeline: &Pipeline,
+    task: Task,
+    rules: &RuleSet,
+    node: usize,
+    out: &mut Vec<RawNode>,
+    depth: usize,
+) -> Result<usize> {
+    if depth > MAX_DEPTH {
+        return Err(Error::invalid(format!("the tree is deeper than {MAX_DEPTH} levels; export a shallower tree")));
+    }
+    if tree.is_leaf(node) {
+        let outcome = leaf_outcome(task, tree.value(node));
+        let confidence = match outcome {
+            Outcome::Class { index } => tree.value(node).get(index).copied().unwrap_or(0.0),
+            Outcome::Value { .. } => {
+                rules.rules.iter().find(|r| r.leaf == Some(node)).map_or(0.0, |r| r.stats.confidence)
+            }
+        };
+        out.push(RawNode::Leaf { leaf: node, outcome, confidence });
+        return Ok(out.len() - 1);
+    }
+    let split = raw_split(tree, pipeline, node)?;
+    if let RawSplit::Always { left, .. } = split {
+        let next = if left { tree.left[node] } else { tree.right[node] };
+        return build_raw(tree, pipeline, task, rules, next, out, depth + 1);
+    }
+    let me = out.len();
+    out.push(RawNode::Split { split, left: 0, right: 0 });
+    let l = build_raw(tree, pipeline, task, rules, tree.left[node], out, depth + 1)?;
+    let r = build_raw(tree, pipeline, task, rules, tree.right[node], out, depth + 1)?;
+    out[me] = RawNode::Split { split, left: l, right: r };
+    Ok(me)
+}
+
+/// What the header of an export states.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Facts {
+    /// The data file's name (no folder).
+    pub data_file: Option<String>,
+    /// SHA-256 of the data file.
+    pub data_sha256: Option<String>,
+    /// The model and its settings in one line.
+    pub model: String,
+    /// The seed of the training run.
+    pub seed: u64,
+    /// Training rows.
+    pub train_rows: usize,
+    /// Held-out rows.
+    pub test_rows: usize,
+}
+
+/// Everything an export needs, computed once.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExportPlan {
+    /// Classification or regression.
+    pub task: Task,
+    /// The target's name.
+    pub target: String,
+    /// Class names.
+    pub classes: Vec<String>,
+    /// Raw features, in model order, with the training ranges the exported logic saw (for a
+    /// surrogate, every training row).
+    pub features: Vec<FeatureSpec>,
+    /// The tree: the model's, or the surrogate of an SVM.
+    pub tree: Tree,
+    /// The encoding the tree was fitted on.
+    pub tree_pipeline: Pipeline,
+    /// True when `tree` is a surrogate.
+    pub surrogate: bool,
+    /// The tree in raw features.
+    pub raw_tree: RawTree,
+    /// The rule set: the one given, or one rule per leaf of the tree; scored.
+    pub rules: RuleSet,
+    /// Which logic the PLC code follows.
+    pub logic: LogicSource,
+    /// Agreement of that logic with the model.
+    pub fidelity: Fidelity,
+    /// Per raw feature, every distinct value seen in the training and held-out rows, ascending.
+    pub observed: Vec<Vec<f64>>,
+    /// Header facts.
+    pub facts: Facts,
+}
+
+impl ExportPlan {
+    /// A plan for `report`'s model on its data: the PLC code follows `rules` when given, else the
+    /// tree (for an SVM, a surrogate tree fitted with `surrogate_params`).
+    ///
+    /// # Errors
+    /// When the rule set is for other features, or the tree cannot be read in raw features.
+    pub fn new(
+        report: &TrainingReport,
+        data: &RuleData,
+        rules: Option<&RuleSet>,
+        surrogate_params: &TreeParams,
+        data_ref: Option<&DataRef>,
+    ) -> Result<Self> {
+        let model = &report.model;
+        let (tree, tree_pipeline, surrogate) = match model.tree() {
+            Some(t) => (t.clone(), model.pipeline.clone(), false),
+            None => {
+                let s = Surrogate::fit(model, data, surrogate_params, report.settings.seed)?;
+                (s.tree, s.pipeline, true)
+            }
+        };
+        let source = if surrogate { RuleSource::Surrogate } else { RuleSource::Tree };
+        let mut leaf_rules = from_tree(&tree, &tree_pipeline, model.task, &model.target, &model.classes, source)?;
+        leaf_rules.score(data);
+        leaf_rules.record("extract", format!("one rule per leaf: {} rules", leaf_rules.rules.len()));
+        let raw_tree = RawTree::new(&tree, &tree_pipeline, model.task, &leaf_rules)?;
+        let (rules, logic, fidelity) = match rules {
+            Some(given) => {
+                check_features(model, given)?;
+                let mut given = given.clone();
+                given.score(data);
+                let fidelity = given.fidelity.clone();
+                (given, LogicSource::Rules, fidelity)
+            }
+            None => {
+                let fidelity = tree_fidelity(&raw_tree, &leaf_rules, data);
+                (leaf_rules, LogicSource::Tree, fidelity)
+            }
+        };
+        let observed = (0..model.n_features())
+            .map(|j| {
+                let mut v: Vec<f64> = data
+                    .train
+                    .raw
+                    .rows()
+                    .chain(data.test.raw.rows())
+                    .filter_map(|r| r.get(j).copied())
+                    .filter(|x| !x.is_nan())
+                    .collect();
+                v.sort_by(f64::total_cmp);
+                v.dedup();
+                v
+            })
+            .collect();
+        let facts = Facts {
+            data_file: data_ref.and_then(|d| d.path.file_name()).map(|n| n.to_string_lossy().into_owned()),
+            data_sha256: data_ref.map(|d| d.sha256.clone()),
+            model: report.settings.params.describe(),
+            seed: report.settings.seed,
+            train_rows: data.train.len(),
+            test_rows: data.test.len(),
+        };
+        Ok(Self {
+            task: model.task,
+            target: model.target.clone(),
+            classes: model.classes.clone(),
+            features: tree_pipeline.features.clone(),
+            tree,
+            tree_pipeline,
+            surrogate,
+            raw_tree,
+            rules,
+            logic,
+            fidelity,
+            observed,
+            facts,
+        })
+    }
+
+    /// The decision of the exported logic for a raw row, with its confidence, evaluated in
+    /// 64-bit floating point (what the PLC computes with `LREAL`, and with `REAL` for every seen
+    /// value). Missing values take the training fill, as in the model.
+    pub fn decide(&self, raw: &[f64]) -> (Outcome, f64) {
+        let mut filled = Vec::with_capacity(self.features.len());
+        self.rules.fill(raw, &mut filled);
+        match self.logic {
+            LogicSource::Tree => match self.raw_tree.leaf_for(&filled) {
+                RawNode::Leaf { outcome, confidence, .. } => (*outcome, *confidence),
+                RawNode::Split { .. } => (self.rules.default, 0.0),
+            },
+            LogicSource::Rules => match self.rules.rule_for_filled(&filled).and_then(|i| self.rules.rules.get(i)) {
+                Some(r) => (r.outcome, r.stats.confidence),
+                None => (self.rules.default, self.rules.default_stats.confidence),
+            },
+        }
+    }
+
+    /// The prediction output when inputs are invalid: the option, else the root's decision.
+    ///
+    /// # Errors
+    /// A class index that is not a class.
+    pub fn safe_default(&self, options: &ExportOptions) -> Result<Outcome> {
+        match (self.task, options.safe_default) {
+            (Task::Classification, Some(v)) => {
+                if v < 0.0 || v.fract() != 0.0 || v >= self.classes.len() as f64 {
+                    return Err(Error::invalid(format!(
+                        "the safe default must be a class index from 0 to {} (or a class name)",
+                        self.classes.len().saturating_sub(1)
+                    )));
+                }
+                #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+                Ok(Outcome::Class { index: v as usize })
+            }
+            (Task::Regression, Some(v)) if v.is_finite() => Ok(Outcome::Value { value: v }),
+            (Task::Regression, Some(_)) => Err(Error::invalid("the safe default must be a finite number")),
+            (task, None) => Ok(leaf_outcome(task, self.tree.value(0))),
+        }
+    }
+
+    /// A short description of the logic, for headers and messages.
+    pub fn describe_logic(&self) -> String {
+        match (self.logic, self.surrogate) {
+            (LogicSource::Tree, false) => {
+                format!("the model's decision tree ({} leaves) as nested IF/ELSIF/ELSE", self.raw_tree.n_leaves())
+            }
+            (LogicSource::Tree, true) => format!(
+                "a surrogate decision tree ({} leaves) fitted to the SVM's decisions, as nested IF/ELSIF/ELSE; \
+                 the SVM itself is not exported",
+                self.raw_tree.n_leaves()
+            ),
+            (LogicSource::Rules, _) => format!(
+                "{} rules tried in order (IF/ELSIF), then the default rule (ELSE){}",
+                self.rules.rules.len(),
+                if self.surrogate { "; the rules imitate the SVM, which is not exported itself" } else { "" }
+            ),
+        }
+    }
+}
+
+/// The agreement of the raw tree with the model (it is the model for a tree model, so this is
+/// a check of the translation; for a surrogate it is the surrogate's fidelity).
+fn tree_fidelity(raw_tree: &RawTree, rules: &RuleSet, data: &RuleData) -> Fidelity {
+    let decide_all = |rows: &crate::rules::Rows| -> Vec<f64> {
+        let mut filled = Vec::new();
+        rows.raw
+            .rows()
+            .map(|r| {
+                rules.fill(r, &mut filled);
+                match raw_tree.leaf_for(&filled) {
+                    RawNode::Leaf { outcome, .. } => outcome.as_f64(),
+                    RawNode::Split { .. } => f64::NAN,
+                }
+            })
+            .collect()
+    };
+    Fidelity {
+        train: Agreement::compare(data.task, &decide_all(&data.train), &data.train.model),
+        test: Agreement::compare(data.task, &decide_all(&data.test), &data.test.model),
+    }
+}
+
+/// Refuses a rule set made for other features or another target.
+fn check_features(model: &TrainedModel, rules: &RuleSet) -> Result<()> {
+    let ours: Vec<&str> = model.feature_names();
+    let theirs: Vec<&str> = rules.features.iter().map(|f| f.name.as_str()).collect();
+    if ours != theirs || rules.task != model.task || rules.classes != model.classes || rules.target != model.target {
+        return Err(Error::invalid(
+            "the rule set was made for another model (other features, target or classes); extract the rules again",
+        ));
+    }
+    Ok(())
+}
+
+/// Writes `plan` in `format`.
+///
+/// # Errors
+/// A bad option (block name, safe default, date), or — for `REAL` — a threshold no 32-bit
+/// literal can place between two seen values (the message names them; use `LREAL`).
+pub fn export(plan: &ExportPlan, format: Format, options: &ExportOptions) -> Result<Exported> {
+    match format {
+        Format::StructuredText => structured_text::write(plan, options),
+        Format::PlcopenXml => plcopen_xml::write(plan, options),
+        Format::Json => Ok(Exported { text: json::write(&plan.rules), notes: Vec::new() }),
+        Format::Csv => Ok(Exported { text: csv::write(&plan.rules), notes: Vec::new() }),
+        Format::TreeJson => tree_json::write(plan),
+    }
+}
+
+/// Checks a date option and returns it as an XML `dateTime` (`YYYY-MM-DDTHH:MM:SS`).
+///
+/// # Errors
+/// When it is neither `YYYY-MM-DD` nor `YYYY-MM-DDTHH:MM:SS`.
+pub fn parse_date(date: &str) -> Result<String> {
+    let d = date.trim();
+    if chrono::NaiveDateTime::parse_from_str(d, "%Y-%m-%dT%H:%M:%S").is_ok() {
+        return Ok(d.to_owned());
+    }
+    if chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").is_ok() {
+        return Ok(format!("{d}T00:00:00"));
+    }
+    Err(Error::invalid(format!("'{date}' is not a date; write YYYY-MM-DD or YYYY-MM-DDTHH:MM:SS")))
+}

@@ -1,0 +1,513 @@
+//! The function block both PLC formats write: its interface, its header comment and its body of
+//! Structured Text. [`structured_text`](super::structured_text) puts them in an `.st` file,
+//! [`plcopen_xml`](super::plcopen_xml) in a PLCopen project.
+//!
+//! The body uses a small subset of ST that every IEC 61131-3 compiler accepts: assignments,
+//! `IF`/`ELSIF`/`ELSE`, comparisons, `AND`/`OR`/`NOT`, and typed literals. It first sets
+//! `Valid`, then computes the decision into two local variables exactly as the model does (on
+//! every row, valid or not), and last copies them to the outputs when `Valid` is TRUE, or the
+//! safe default when it is FALSE.
+
+use std::fmt::Write as _;
+
+use super::ident::{comment_text, identifier, identifiers, is_valid_identifier};
+use super::literal::{Conflict, RealType, threshold_literal, value_literal};
+use super::{ExportOptions, ExportPlan, LogicSource, RawNode, parse_date};
+use crate::error::{Error, Result};
+use crate::model::Task;
+use crate::model::pipeline::FeatureKind;
+use crate::rules::extract::RawSplit;
+use crate::rules::score::significant;
+use crate::rules::{Condition, Outcome, RuleStats};
+
+/// The first output: the predicted class index (INT) or value.
+pub const PREDICTION: &str = "Prediction";
+/// The confidence output.
+pub const CONFIDENCE: &str = "Confidence";
+/// The validity output.
+pub const VALID: &str = "Valid";
+/// Local: the decision before the validity check.
+pub const DECISION: &str = "decision";
+/// Local: the confidence before the validity check.
+pub const CERTAINTY: &str = "certainty";
+
+/// One declared variable.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Var {
+    /// Its identifier.
+    pub name: String,
+    /// Its type: `REAL`, `LREAL`, `INT`, `BOOL`.
+    pub ty: String,
+    /// What it is, safe for a comment (see [`comment_text`]).
+    pub comment: String,
+}
+
+/// A function block ready to be written.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Pou {
+    /// The block's name.
+    pub name: String,
+    /// Header comment lines, each safe for a comment.
+    pub header: Vec<String>,
+    /// `VAR_INPUT`, in model feature order.
+    pub inputs: Vec<Var>,
+    /// `VAR_OUTPUT`: prediction, confidence, validity.
+    pub outputs: Vec<Var>,
+    /// `VAR`: the decision before the validity check.
+    pub locals: Vec<Var>,
+    /// The statements, one per line, ending in a newline.
+    pub body: String,
+    /// The header date as an XML `dateTime`, if one was given.
+    pub date: Option<String>,
+    /// Notes for the user.
+    pub notes: Vec<String>,
+}
+
+/// Builds the function block for `plan`.
+///
+/// # Errors
+/// A block name that is not a valid identifier or clashes with a variable, a bad safe default or
+/// date, or (with `REAL`) thresholds no 32-bit literal can place between two seen values.
+pub fn build(plan: &ExportPlan, options: &ExportOptions) -> Result<Pou> {
+    let fixed = [PREDICTION, CONFIDENCE, VALID, DECISION, CERTAINTY];
+    let name = match &options.name {
+        Some(n) => {
+            let n = n.trim();
+            if !is_valid_identifier(n) {
+                return Err(Error::invalid(format!(
+                    "'{}' is not a valid IEC 61131-3 name for the function block; try '{}'",
+                    comment_text(n),
+                    identifier(n)
+                )));
+            }
+            if fixed.iter().any(|f| f.eq_ignore_ascii_case(n)) {
+                return Err(Error::invalid(format!(
+                    "the function block cannot be called '{n}': a variable has that name"
+                )));
+            }
+            n.to_owned()
+        }
+        None => format!("FB_{}", identifier(&plan.target)),
+    };
+    let date = options.date.as_deref().map(parse_date).transpose()?;
+    let ty = options.real_type;
+    let real = ty.keyword();
+    let safe = plan.safe_default(options)?;
+
+    let names: Vec<&str> = plan.features.iter().map(|f| f.name.as_str()).collect();
+    let mut taken: Vec<&str> = fixed.to_vec();
+    taken.push(&name);
+    let ids = identifiers(&names, &taken);
+
+    let inputs: Vec<Var> = plan
+        .features
+        .iter()
+        .zip(&ids)
+        .map(|(f, id)| match f.kind {
+            FeatureKind::Numeric => Var {
+                name: id.clone(),
+                ty: real.to_owned(),
+                comment: comment_text(&format!(
+                    "'{}'; training range {} .. {}",
+                    f.name,
+                    crate::rules::number(f.min),
+                    crate::rules::number(f.max)
+                )),
+            },
+            FeatureKind::Categorical => Var {
+                name: id.clone(),
+                ty: "INT".to_owned(),
+                comment: comment_text(&format!(
+                    "'{}' as a level code: {}",
+                    f.name,
+                    f.levels.iter().enumerate().map(|(k, l)| format!("{k} = '{l}'")).collect::<Vec<_>>().join(", ")
+                )),
+            },
+        })
+        .collect();
+
+    let (prediction_ty, prediction_comment) = match plan.task {
+        Task::Classification => (
+            "INT",
+            format!(
+                "predicted '{}' as a class index: {}",
+                plan.target,
+                plan.classes.iter().enumerate().map(|(k, c)| format!("{k} = '{c}'")).collect::<Vec<_>>().join(", ")
+            ),
+        ),
+        Task::Regression => (real, format!("predicted '{}'", plan.target)),
+    };
+    let confidence_comment = match (plan.task, plan.logic) {
+        (Task::Classification, LogicSource::Tree) => "the model's probability of the predicted class, 0 .. 1",
+        (Task::Classification, LogicSource::Rules) => {
+            "share of the rule's training rows with the predicted class, 0 .. 1"
+        }
+        (Task::Regression, _) => "1 - (spread of the training values at this branch / overall spread), 0 .. 1",
+    };
+    let outputs = vec![
+        Var { name: PREDICTION.into(), ty: prediction_ty.into(), comment: comment_text(&prediction_comment) },
+        Var { name: CONFIDENCE.into(), ty: real.into(), comment: confidence_comment.into() },
+        Var {
+            name: VALID.into(),
+            ty: "BOOL".into(),
+            comment: "FALSE when an input is NaN or outside its training range".into(),
+        },
+    ];
+    let locals = vec![
+        Var {
+            name: DECISION.into(),
+            ty: prediction_ty.into(),
+            comment: "the decision before the validity check".into(),
+        },
+        Var { name: CERTAINTY.into(), ty: real.into(), comment: "the confidence before the validity check".into() },
+    ];
+
+    let mut body = Body { out: String::new(), ty, plan, ids: &ids, conflicts: Vec::new(), moved: 0 };
+    body.validity();
+    match plan.logic {
+        LogicSource::Tree => body.tree(0, 0)?,
+        LogicSource::Rules => body.rules(),
+    }
+    body.outputs(safe);
+    if !body.conflicts.is_empty() {
+        return Err(conflict_error(plan, &body.conflicts));
+    }
+    let mut notes = Vec::new();
+    if ty == RealType::Real && body.moved > 0 {
+        notes.push(format!(
+            "{} thresholds were written as the next REAL below the nearest one, so that no value seen in the data \
+             changes branch",
+            body.moved
+        ));
+    }
+    let body_text = body.out;
+    let header = header(plan, options, &name, date.as_deref(), safe);
+    Ok(Pou { name, header, inputs, outputs, locals, body: body_text, date, notes })
+}
+
+/// The header comment lines.
+fn header(plan: &ExportPlan, options: &ExportOptions, name: &str, date: Option<&str>, safe: Outcome) -> Vec<String> {
+    let f = &plan.facts;
+    let real = options.real_type.keyword();
+    let mut lines = vec![
+        format!(
+            "{name}: predicts '{}' ({}) from {} inputs. Generated by Glassbox {}.",
+            plan.target,
+            plan.task.label(),
+            plan.features.len(),
+            env!("CARGO_PKG_VERSION")
+        ),
+        format!("Model: {}; seed {}.", f.model, f.seed),
+        format!(
+            "Data: {}{}; {} training rows, {} held-out rows.",
+            f.data_file.as_deref().unwrap_or("file not recorded"),
+            f.data_sha256.as_deref().map(|h| format!(", SHA-256 {h}")).unwrap_or_default(),
+            f.train_rows,
+            f.test_rows
+        ),
+        format!("Date: {}.", date.map_or("not recorded", |d| d.strip_suffix("T00:00:00").unwrap_or(d))),
+        format!("Logic: {}.", plan.describe_logic()),
+        format!(
+            "Fidelity: decides as the model on {:.2} % of the training rows ({}) and {:.2} % of the held-out rows ({}).",
+            plan.fidelity.train.share * 100.0,
+            plan.fidelity.train.rows,
+            plan.fidelity.test.share * 100.0,
+            plan.fidelity.test.rows
+        ),
+    ];
+    if plan.logic == LogicSource::Rules {
+        for s in &plan.rules.steps {
+            lines.push(format!("  step '{}': {}", s.name, s.description));
+        }
+    }
+    lines.push(match options.real_type {
+        RealType::Real => "Numbers: REAL inputs; each threshold is a typed REAL literal chosen so that the 32-bit \
+                           comparison takes the model's branch for every value in the training and held-out rows."
+            .to_owned(),
+        RealType::Lreal => "Numbers: LREAL inputs; thresholds are the model's own 64-bit values.".to_owned(),
+    });
+    let safe_text = match safe {
+        Outcome::Class { index } => {
+            format!("{index} ('{}')", plan.classes.get(index).map_or("?", String::as_str))
+        }
+        Outcome::Value { value } => value_literal(value, options.real_type).text,
+    };
+    lines.push(format!(
+        "Valid is FALSE when an input is NaN or outside its training range{}; then {PREDICTION} = {safe_text} and \
+         {CONFIDENCE} = 0.0.",
+        if options.real_type == RealType::Real { " (to REAL precision)" } else { "" }
+    ));
+    if plan.task == Task::Classification {
+        lines.push(format!(
+            "Classes: {}.",
+            plan.classes.iter().enumerate().map(|(k, c)| format!("{k} = '{c}'")).collect::<Vec<_>>().join(", ")
+        ));
+    }
+    lines.push(format!(
+        "Inputs, in the model's feature order, are {real} except categories (INT level codes); the original \
+         names are in the comments beside them."
+    ));
+    lines.iter().map(|l| comment_text(l)).collect()
+}
+
+fn conflict_error(plan: &ExportPlan, conflicts: &[(usize, Conflict)]) -> Error {
+    let list: Vec<String> = conflicts
+        .iter()
+        .take(5)
+        .map(|(j, c)| {
+            format!(
+                "'{}' at {}: the values {} and {} are the same REAL",
+                plan.features.get(*j).map_or("?", |f| f.name.as_str()),
+                crate::rules::number(c.threshold),
+                crate::rules::number(c.below),
+                crate::rules::number(c.above)
+            )
+        })
+        .collect();
+    Error::invalid(format!(
+        "{} thresholds cannot be written as REAL literals that decide as the model does ({}{}); \
+         export with LREAL inputs instead",
+        conflicts.len(),
+        list.join("; "),
+        if conflicts.len() > 5 { "; …" } else { "" }
+    ))
+}
+
+/// Writes the statements.
+struct Body<'a> {
+    out: String,
+    ty: RealType,
+    plan: &'a ExportPlan,
+    ids: &'a [String],
+    conflicts: Vec<(usize, Conflict)>,
+    /// Thresholds written as another REAL than the nearest.
+    moved: usize,
+}
+
+impl Body<'_> {
+    fn line(&mut self, depth: usize, text: &str) {
+        for _ in 0..depth {
+            self.out.push_str("    ");
+        }
+        self.out.push_str(text);
+        self.out.push('\n');
+    }
+
+    fn id(&self, feature: usize) -> &str {
+        self.ids.get(feature).map_or("Input", String::as_str)
+    }
+
+    /// The literal for `x <= t` on `feature`, recording a conflict.
+    fn threshold(&mut self, feature: usize, t: f64) -> String {
+        let seen = self.plan.observed.get(feature).map_or(&[][..], Vec::as_slice);
+        match threshold_literal(t, seen, self.ty) {
+            Ok(l) => {
+                #[allow(clippy::cast_possible_truncation)]
+                if self.ty == RealType::Real && l.value != f64::from(t as f32) {
+                    self.moved += 1;
+                }
+                l.text
+            }
+            Err(c) => {
+                self.conflicts.push((feature, c));
+                "0.0".to_owned()
+            }
+        }
+    }
+
+    fn validity(&mut self) {
+        self.line(0, "(* Valid: every input inside its training range; a NaN input fails every comparison. *)");
+        let mut terms = Vec::new();
+        for (j, f) in self.plan.features.iter().enumerate() {
+            let id = self.id(j).to_owned();
+            match f.kind {
+                FeatureKind::Numeric => {
+                    let lo = value_literal(f.min, self.ty).text;
+                    let hi = value_literal(f.max, self.ty).text;
+                    terms.push(format!("({id} >= {lo}) AND ({id} <= {hi})"));
+                }
+                FeatureKind::Categorical => {
+                    terms.push(format!("({id} >= 0) AND ({id} <= {})", f.levels.len().saturating_sub(1)));
+                }
+            }
+        }
+        if terms.is_empty() {
+            self.line(0, &format!("{VALID} := TRUE;"));
+        } else {
+            let last = terms.len() - 1;
+            for (i, t) in terms.iter().enumerate() {
+                let lead = if i == 0 { format!("{VALID} := ") } else { "    AND ".to_owned() };
+                let end = if i == last { ";" } else { "" };
+                self.line(0, &format!("{lead}{t}{end}"));
+            }
+        }
+        self.line(0, "");
+    }
+
+    fn assign(&mut self, depth: usize, outcome: Outcome, confidence: f64) {
+        let decided = match outcome {
+            Outcome::Class { index } => index.to_string(),
+            Outcome::Value { value } => value_literal(value, self.ty).text,
+        };
+        self.line(depth, &format!("{DECISION} := {decided};"));
+        let c = value_literal(confidence, self.ty).text;
+        self.line(depth, &format!("{CERTAINTY} := {c};"));
+    }
+
+    fn stats_comment(stats: &RuleStats, label: &str) -> String {
+        let mut s = format!(
+            "{label}: {} training rows ({} %), confidence {} %",
+            stats.support,
+            significant(stats.support_share * 100.0, 3),
+            significant(stats.confidence * 100.0, 3)
+        );
+        if let (Some(m), Some(sd)) = (stats.mean, stats.std) {
+            let _ = write!(s, ", mean {} ± {}", significant(m, 5), significant(sd, 3));
+        }
+        if let Some(a) = stats.test_accuracy {
+            let _ = write!(s, ", held-out accuracy {} % on {} rows", significant(a * 100.0, 3), stats.test_support);
+        }
+        if let Some(m) = stats.test_mae {
+            let _ = write!(s, ", held-out mean abs. error {} on {} rows", significant(m, 4), stats.test_support);
+        }
+        format!("(* {} *)", comment_text(&s))
+    }
+
+    fn split_condition(&mut self, split: RawSplit) -> String {
+        match split {
+            RawSplit::AtMost { feature, threshold } => {
+                let lit = self.threshold(feature, threshold);
+                format!("{} <= {lit}", self.id(feature))
+            }
+            RawSplit::NotLevel { feature, level } => format!("{} <> {level}", self.id(feature)),
+            RawSplit::Always { left, .. } => if left { "TRUE" } else { "FALSE" }.to_owned(),
+        }
+    }
+
+    /// Node `node` at `depth`; a right child that splits again continues as ELSIF.
+    fn tree(&mut self, node: usize, depth: usize) -> Result<()> {
+        if depth > super::MAX_DEPTH {
+            return Err(Error::invalid("the tree is too deep to export"));
+        }
+        let Some(n) = self.plan.raw_tree.nodes.get(node).cloned() else {
+            return Err(Error::invalid("the tree refers to a node it does not have"));
+        };
+        match n {
+            RawNode::Leaf { leaf, outcome, confidence } => self.leaf(depth, leaf, outcome, confidence),
+            RawNode::Split { split, left, right } => {
+                let cond = self.split_condition(split);
+                self.line(depth, &format!("IF {cond} THEN"));
+                self.tree(left, depth + 1)?;
+                let mut next = right;
+                loop {
+                    match self.plan.raw_tree.nodes.get(next).cloned() {
+                        Some(RawNode::Split { split, left, right }) => {
+                            let cond = self.split_condition(split);
+                            self.line(depth, &format!("ELSIF {cond} THEN"));
+                            self.tree(left, depth + 1)?;
+                            next = right;
+                        }
+                        _ => {
+                            self.line(depth, "ELSE");
+                            self.tree(next, depth + 1)?;
+                            break;
+                        }
+                    }
+                }
+                self.line(depth, "END_IF;");
+            }
+        }
+        Ok(())
+    }
+
+    fn leaf(&mut self, depth: usize, leaf: usize, outcome: Outcome, confidence: f64) {
+        let stats = self.plan.rules.rules.iter().find(|r| r.leaf == Some(leaf)).map(|r| r.stats.clone());
+        let label = format!("leaf {leaf}");
+        let comment = match stats {
+            Some(s) if self.plan.logic == LogicSource::Tree => Self::stats_comment(&s, &label),
+            _ => format!("(* {label} *)"),
+        };
+        self.line(depth, &comment);
+        self.assign(depth, outcome, confidence);
+    }
+
+    fn condition(&mut self, c: &Condition) -> String {
+        match c {
+            Condition::Range { feature, low, high } => {
+                let id = self.id(*feature).to_owned();
+                let mut parts = Vec::new();
+                if let Some(l) = low {
+                    let lit = self.threshold(*feature, *l);
+                    parts.push(format!("({id} > {lit})"));
+                }
+                if let Some(h) = high {
+                    let lit = self.threshold(*feature, *h);
+                    parts.push(format!("({id} <= {lit})"));
+                }
+                if parts.is_empty() { "TRUE".to_owned() } else { parts.join(" AND ") }
+            }
+            Condition::In { feature, levels } => {
+                let id = self.id(*feature);
+                if levels.is_empty() {
+                    "FALSE".to_owned()
+                } else {
+                    format!("({})", levels.iter().map(|k| format!("{id} = {k}")).collect::<Vec<_>>().join(" OR "))
+                }
+            }
+            Condition::NotIn { feature, levels } => {
+                let id = self.id(*feature);
+                if levels.is_empty() {
+                    "TRUE".to_owned()
+                } else {
+                    format!("({})", levels.iter().map(|k| format!("{id} <> {k}")).collect::<Vec<_>>().join(" AND "))
+                }
+            }
+        }
+    }
+
+    fn rules(&mut self) {
+        let rs = &self.plan.rules;
+        let n = rs.rules.len();
+        for i in 0..n {
+            let rule = rs.rules[i].clone();
+            let conds: Vec<String> = rule.conditions.iter().map(|c| self.condition(c)).collect();
+            let cond = if conds.is_empty() { "TRUE".to_owned() } else { conds.join(" AND ") };
+            let kw = if i == 0 { "IF" } else { "ELSIF" };
+            self.line(0, &format!("{kw} {cond} THEN"));
+            let c = Self::stats_comment(
+                &rule.stats,
+                &format!("rule {} ({})", i + 1, rule.describe_conditions(&rs.features)),
+            );
+            self.line(1, &c);
+            self.assign(1, rule.outcome, rule.stats.confidence);
+        }
+        let default_stats = rs.default_stats.clone();
+        let default = rs.default;
+        if n > 0 {
+            self.line(0, "ELSE");
+        }
+        let depth = usize::from(n > 0);
+        let c = Self::stats_comment(&default_stats, "default rule");
+        self.line(depth, &c);
+        self.assign(depth, default, default_stats.confidence);
+        if n > 0 {
+            self.line(0, "END_IF;");
+        }
+    }
+
+    fn outputs(&mut self, safe: Outcome) {
+        self.line(0, "");
+        self.line(0, &format!("IF {VALID} THEN"));
+        self.line(1, &format!("{PREDICTION} := {DECISION};"));
+        self.line(1, &format!("{CONFIDENCE} := {CERTAINTY};"));
+        self.line(0, "ELSE");
+        let safe_text = match safe {
+            Outcome::Class { index } => index.to_string(),
+            Outcome::Value { value } => value_literal(value, self.ty).text,
+        };
+        self.line(1, &format!("{PREDICTION} := {safe_text};"));
+        let zero = value_literal(0.0, self.ty).text;
+        self.line(1, &format!("{CONFIDENCE} := {zero};"));
+        self.line(0, "END_IF;");
+    }
+}
