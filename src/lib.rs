@@ -19,6 +19,7 @@ pub mod export;
 pub mod matrix;
 pub mod metrics;
 pub mod model;
+pub mod plan;
 pub mod progress;
 pub mod project;
 pub mod rules;

@@ -16,6 +16,7 @@ use super::jobs::{Job, JobOutcome};
 use super::panels::data::DataPanel;
 use super::panels::explain::ExplainPanel;
 use super::panels::import::ImportDialog;
+use super::panels::rules::{RulesPanel, RulesResult};
 use super::panels::train::TrainPanel;
 use super::state::{Preferences, ThemeChoice};
 use super::theme;
@@ -97,6 +98,22 @@ pub enum Command {
     DiscardRecovery,
     /// Answer to "save changes before closing?".
     Close(CloseChoice),
+    /// Extract (or re-simplify) the model's rules in the background.
+    ComputeRules {
+        /// Simplification settings.
+        simplify: crate::rules::simplify::SimplifyOptions,
+        /// Threshold rounding to preview, if any.
+        rounding: Option<crate::rules::round::Rounding>,
+    },
+    /// Show only these dataset rows in the data table.
+    HighlightRows {
+        /// What they are, for the banner.
+        label: String,
+        /// Dataset rows.
+        rows: Vec<usize>,
+    },
+    /// Show every row again.
+    ClearHighlight,
     /// Show a column's details.
     SelectColumn(usize),
     /// Change a column's role.
@@ -174,16 +191,19 @@ pub enum Tab {
     Train,
     /// Why the model decides.
     Explain,
+    /// IF-THEN rules and PLC export.
+    Rules,
 }
 
 impl Tab {
-    const ALL: [Self; 3] = [Self::Data, Self::Train, Self::Explain];
+    const ALL: [Self; 4] = [Self::Data, Self::Train, Self::Explain, Self::Rules];
 
     fn label(self) -> &'static str {
         match self {
             Self::Data => "Data",
             Self::Train => "Train",
             Self::Explain => "Explain",
+            Self::Rules => "Rules & PLC export",
         }
     }
 }
@@ -229,6 +249,8 @@ pub enum JobOutput {
     ProjectNeedsData(Box<PendingProject>),
     /// The project was saved.
     ProjectSaved(PathBuf),
+    /// Rules for the current model.
+    Rules(Box<RulesResult>),
     /// A grid search finished (the best settings are trained next).
     Searched {
         /// Scores per candidate.
@@ -244,6 +266,7 @@ enum JobKind {
     Load,
     Model,
     Explain,
+    Rules,
     Save,
 }
 
@@ -254,6 +277,7 @@ struct FileDialogJob {
 }
 
 /// The whole app.
+#[allow(clippy::struct_excessive_bools)] // independent UI flags, not a state machine
 pub struct GlassboxApp {
     /// Persisted preferences.
     pub prefs: Preferences,
@@ -271,6 +295,8 @@ pub struct GlassboxApp {
     pub train_panel: TrainPanel,
     /// The Explain panel's own state.
     pub explain_panel: ExplainPanel,
+    /// The Rules panel's own state.
+    pub rules_panel: RulesPanel,
     /// What waits to be saved, with the path box of the save dialog.
     pub pending_save: Option<(String, SaveWhat)>,
     /// The project file of this session, once saved or opened.
@@ -321,6 +347,7 @@ impl GlassboxApp {
             data_panel: DataPanel::default(),
             train_panel: TrainPanel::default(),
             explain_panel: ExplainPanel::default(),
+            rules_panel: RulesPanel::default(),
             pending_save: None,
             project_path: None,
             data_ref: None,
@@ -406,6 +433,11 @@ impl GlassboxApp {
                         let busy = self.jobs.iter().any(|(k, _)| *k == JobKind::Explain);
                         let report = self.report.clone();
                         self.explain_panel.ui(ui, &ds, report.as_deref().map(|r| (r, self.report_id)), busy, &mut commands);
+                    }
+                    Tab::Rules => {
+                        let busy = self.jobs.iter().any(|(k, _)| *k == JobKind::Rules);
+                        let report = self.report.clone();
+                        self.rules_panel.ui(ui, report.as_deref().map(|r| (r, self.report_id)), busy, &mut commands);
                     }
                 },
                 None => {
@@ -547,9 +579,13 @@ impl GlassboxApp {
         p.created_with = env!("CARGO_PKG_VERSION").into();
         p.data.clone_from(&self.data_ref);
         if let Some(ds) = &self.dataset {
-            p.roles = ds.columns.iter().map(|c| crate::project::SavedRole { column: c.name.clone(), role: c.role }).collect();
+            p.roles =
+                ds.columns.iter().map(|c| crate::project::SavedRole { column: c.name.clone(), role: c.role }).collect();
         }
         p.model = self.report.as_deref().cloned();
+        if let Some(rules) = self.rules_panel.rules() {
+            p.rule_set = Some(rules.clone());
+        }
         p
     }
 
@@ -787,6 +823,7 @@ impl GlassboxApp {
                     JobKind::Load => self.error(format!("Could not open the file: {m}")),
                     JobKind::Model => self.error(format!("Training failed: {m}")),
                     JobKind::Explain => self.error(format!("Explanation failed: {m}")),
+                    JobKind::Rules => self.error(format!("Rules failed: {m}")),
                     JobKind::Save => {
                         self.close_after_save = false;
                         self.error(format!("Could not save: {m}"));
@@ -864,7 +901,7 @@ impl GlassboxApp {
                 self.data_panel.reset();
                 self.data_panel.selected = dataset.columns.iter().position(|c| c.role == Role::Target);
                 self.dataset = Some(Arc::new(dataset));
-                self.data_ref = project.data.clone();
+                self.data_ref.clone_from(&project.data);
                 self.report = project.model.clone().map(Arc::new);
                 self.report_id += 1;
                 self.dirty = path.is_none();
@@ -890,6 +927,11 @@ impl GlassboxApp {
                 if self.close_after_save {
                     self.allow_close = true;
                     ctx.send_viewport_cmd(egui::ViewportCommand::Close);
+                }
+            }
+            JobOutput::Rules(result) => {
+                if result.report_id == self.report_id {
+                    self.rules_panel.result = Some(*result);
                 }
             }
             JobOutput::Global(id, g) => {
@@ -1075,17 +1117,28 @@ impl GlassboxApp {
                 None => self.apply(ctx, Command::SaveProjectAs),
             },
             Command::SaveProjectAs => {
-                let stem = self.dataset.as_ref().map_or_else(|| "plant".to_owned(), |d| {
-                    std::path::Path::new(&d.name).file_stem().map_or_else(|| "plant".to_owned(), |s| s.to_string_lossy().replace(" (sample)", ""))
-                });
+                let stem = self.dataset.as_ref().map_or_else(
+                    || "plant".to_owned(),
+                    |d| {
+                        std::path::Path::new(&d.name)
+                            .file_stem()
+                            .map_or_else(|| "plant".to_owned(), |s| s.to_string_lossy().replace(" (sample)", ""))
+                    },
+                );
                 let dir = self
                     .project_path
                     .as_ref()
                     .and_then(|p| p.parent().map(std::path::Path::to_path_buf))
-                    .or_else(|| self.data_ref.as_ref().filter(|d| !d.is_sample()).and_then(|d| d.path.parent().map(std::path::Path::to_path_buf)))
+                    .or_else(|| {
+                        self.data_ref
+                            .as_ref()
+                            .filter(|d| !d.is_sample())
+                            .and_then(|d| d.path.parent().map(std::path::Path::to_path_buf))
+                    })
                     .or_else(|| std::env::current_dir().ok())
                     .unwrap_or_default();
-                self.pending_save = Some((dir.join(format!("{stem}.glassbox")).display().to_string(), SaveWhat::Project));
+                self.pending_save =
+                    Some((dir.join(format!("{stem}.glassbox")).display().to_string(), SaveWhat::Project));
             }
             Command::OpenProjectDialog => self.open_file_dialog(ctx, true),
             Command::OpenProject(path) => self.open_project(ctx, Some(path), None),
@@ -1102,18 +1155,81 @@ impl GlassboxApp {
                         let note = changed.then(|| {
                             "This data file differs from the one the model was trained on (content hash). The model and its metrics are from the original data: retrain before trusting them.".to_owned()
                         });
-                        if let Some(d) = project.data.as_mut() {
-                            if let Ok(r) = crate::project::DataRef::of_file(&d.path, d.options.clone()) {
-                                d.size = r.size;
-                                d.sha256 = r.sha256;
-                                d.path = r.path;
-                            }
+                        if let Some(d) = project.data.as_mut()
+                            && let Ok(r) = crate::project::DataRef::of_file(&d.path, d.options.clone())
+                        {
+                            d.size = r.size;
+                            d.sha256 = r.sha256;
+                            d.path = r.path;
                         }
                         Ok(JobOutput::ProjectOpened { path: Some(path), project, dataset, note })
                     });
                 }
             }
             Command::CancelRelink => self.pending_project = None,
+            Command::ComputeRules { simplify, rounding } => {
+                if let (Some(ds), Some(report)) = (self.dataset.clone(), self.report.clone()) {
+                    let id = self.report_id;
+                    let cached = self
+                        .rules_panel
+                        .result
+                        .as_ref()
+                        .filter(|r| r.report_id == id)
+                        .map(|r| (r.data.clone(), r.base.clone(), r.plan.clone(), r.disagreements.clone()));
+                    let data_ref = self.data_ref.clone();
+                    self.start_job(ctx, JobKind::Rules, "Rules".into(), move |p| {
+                        let surrogate_params = crate::model::smartcore_tree::TreeParams::default();
+                        let (data, base, plan, disagreements) = match cached {
+                            Some(c) => c,
+                            None => {
+                                p.set_stage("reading rows");
+                                let data = Arc::new(crate::rules::RuleData::new(&report, &ds)?);
+                                p.check()?;
+                                p.set_stage("extracting");
+                                let base = crate::rules::extract::extract(&report, &data, &surrogate_params)?;
+                                let disagreements = if report.model.tree().is_none() {
+                                    crate::rules::surrogate::Surrogate::fit(
+                                        &report.model,
+                                        &data,
+                                        &surrogate_params,
+                                        report.settings.seed,
+                                    )?
+                                    .disagreements(&data, 0.0)
+                                } else {
+                                    Vec::new()
+                                };
+                                p.check()?;
+                                let plan = crate::export::ExportPlan::new(
+                                    &report,
+                                    &data,
+                                    None,
+                                    &surrogate_params,
+                                    data_ref.as_ref(),
+                                )?;
+                                (data, Arc::new(base), Arc::new(plan), disagreements)
+                            }
+                        };
+                        p.set_stage("simplifying");
+                        let simplified = crate::rules::simplify::simplify(&base, &data, &simplify);
+                        let rounding =
+                            rounding.map(|r| Arc::new(crate::rules::round::round_thresholds(&simplified, &data, &r)));
+                        Ok(JobOutput::Rules(Box::new(RulesResult {
+                            report_id: id,
+                            data,
+                            base,
+                            simplified: Arc::new(simplified),
+                            rounding,
+                            disagreements,
+                            plan,
+                        })))
+                    });
+                }
+            }
+            Command::HighlightRows { label, rows } => {
+                self.data_panel.highlight = Some((label, rows));
+                self.tab = Tab::Data;
+            }
+            Command::ClearHighlight => self.data_panel.highlight = None,
             Command::Recover => {
                 self.recovery_offered = false;
                 if let Some(r) = self.recovery_path.clone() {

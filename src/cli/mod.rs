@@ -1,12 +1,15 @@
 //! The command-line face: `glassbox inspect|…`. Parses arguments, calls the engine, prints.
 //! Nothing here computes anything the app could not reach through the engine too.
 
+mod counterfactual;
 mod explain;
 mod export;
 mod inspect;
+mod plan;
 mod predict;
 mod rules;
 mod train;
+mod whatif;
 
 use std::path::PathBuf;
 
@@ -41,6 +44,12 @@ pub enum Command {
     Export(export::ExportArgs),
     /// Explain a project's model: SHAP, LIME or permutation importance, written as CSV.
     Explain(Box<explain::ExplainArgs>),
+    /// What if a row's values were different: prediction, probabilities, SHAP, envelope.
+    Whatif(whatif::WhatifArgs),
+    /// The cheapest changes of a row that give a wanted outcome.
+    Counterfactual(Box<counterfactual::CounterfactualArgs>),
+    /// Score every run of a production plan and write it as CSV.
+    Plan(Box<plan::PlanArgs>),
 }
 
 /// How to read a data file; every setting is detected when left out.
@@ -136,5 +145,8 @@ pub fn run(command: Command) -> anyhow::Result<()> {
         Command::Rules(args) => rules::run(&args),
         Command::Export(args) => export::run(&args),
         Command::Explain(args) => explain::run(&args),
+        Command::Whatif(args) => whatif::run(&args),
+        Command::Counterfactual(args) => counterfactual::run(&args),
+        Command::Plan(args) => plan::run(&args),
     }
 }

@@ -352,6 +352,26 @@ impl ExportPlan {
         })
     }
 
+    /// The same plan with the PLC code following `rules` (scored on `data`) instead; cheap, as
+    /// the tree, ranges and observed values are reused.
+    ///
+    /// # Errors
+    /// When the rule set is for other features.
+    pub fn with_rules(&self, rules: &RuleSet, data: &RuleData) -> Result<Self> {
+        if rules.features.len() != self.features.len()
+            || rules.features.iter().zip(&self.features).any(|(a, b)| a.name != b.name)
+        {
+            return Err(Error::invalid("the rule set was made for other features than this model's"));
+        }
+        let mut given = rules.clone();
+        given.score(data);
+        let mut plan = self.clone();
+        plan.fidelity = given.fidelity.clone();
+        plan.rules = given;
+        plan.logic = LogicSource::Rules;
+        Ok(plan)
+    }
+
     /// The decision of the exported logic for a raw row, with its confidence, evaluated in
     /// 64-bit floating point (what the PLC computes with `LREAL`, and with `REAL` for every seen
     /// value). Missing values take the training fill, as in the model.

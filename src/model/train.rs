@@ -326,14 +326,27 @@ pub fn training_table(ds: &Dataset, settings: &TrainSettings) -> Result<Training
 
 /// Names the closest column when a name is misspelled.
 pub fn suggest(ds: &Dataset, name: &str) -> String {
+    closest(name, ds.columns.iter().map(|c| c.name.as_str()))
+        .map(|n| format!(" (did you mean '{n}'?)"))
+        .unwrap_or_default()
+}
+
+/// The closest of `candidates` to a misspelt `name` (case-insensitive edit distance to the
+/// whole name or to the name before its unit).
+pub fn closest<'a>(name: &str, candidates: impl Iterator<Item = &'a str>) -> Option<&'a str> {
     let lower = name.to_lowercase();
-    ds.columns
-        .iter()
-        .map(|c| (edit_distance(&lower, &c.name.to_lowercase()), &c.name))
+    let distance = |c: &str| {
+        let c = c.to_lowercase();
+        let whole = edit_distance(&lower, &c);
+        // "Torqe" means "Torque [Nm]": compare with the name before its unit too.
+        let stem = c.split(['[', '(']).next().unwrap_or_default().trim();
+        if stem.is_empty() || stem.len() == c.len() { whole } else { whole.min(edit_distance(&lower, stem)) }
+    };
+    candidates
+        .map(|c| (distance(c), c))
         .min_by_key(|(d, _)| *d)
         .filter(|(d, _)| *d <= 3.max(name.chars().count() / 3))
-        .map(|(_, n)| format!(" (did you mean '{n}'?)"))
-        .unwrap_or_default()
+        .map(|(_, c)| c)
 }
 
 /// Levenshtein distance over characters.

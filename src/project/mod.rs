@@ -130,6 +130,12 @@ pub struct Project {
     /// The rule set the user accepted (simplified, rounded), if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rule_set: Option<crate::rules::RuleSet>,
+    /// What-if scenarios, in the order they were made.
+    #[serde(default)]
+    pub scenarios: Vec<crate::plan::Scenario>,
+    /// Production plans scored with the model.
+    #[serde(default)]
+    pub plans: Vec<crate::plan::SavedPlan>,
     /// Parts added by later features that this build does not know, kept as they are.
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
@@ -145,6 +151,8 @@ impl Default for Project {
             roles: Vec::new(),
             model: None,
             rule_set: None,
+            scenarios: Vec::new(),
+            plans: Vec::new(),
             extra: serde_json::Map::new(),
         }
     }

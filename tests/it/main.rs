@@ -6,6 +6,7 @@ mod cli;
 mod data;
 mod explain;
 mod export;
+mod plan;
 mod rules;
 mod train;
 mod ui;

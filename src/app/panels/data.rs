@@ -22,6 +22,8 @@ pub struct DataPanel {
     pub first_column: usize,
     /// Cached histogram of the selected column: (column, histogram).
     histogram: Option<(usize, Histogram)>,
+    /// Rows to show instead of all, with what they are (a rule's rows, disagreements).
+    pub highlight: Option<(String, Vec<usize>)>,
 }
 
 impl DataPanel {
@@ -32,7 +34,7 @@ impl DataPanel {
 
     /// Draws the panel for `ds`, pushing what the user asks for onto `commands`.
     pub fn ui(&mut self, ui: &mut Ui, ds: &Dataset, commands: &mut Vec<Command>) {
-        let Self { selected, first_column, histogram } = self;
+        let Self { selected, first_column, histogram, highlight } = self;
         if selected.is_some_and(|s| s >= ds.n_columns()) {
             *selected = None;
         }
@@ -60,7 +62,16 @@ impl DataPanel {
             }
         });
         egui::CentralPanel::default_margins().show(ui, |ui| {
-            table_ui(ui, ds, first_column, *selected, commands);
+            if let Some((label, rows)) = highlight.as_ref() {
+                ui.horizontal(|ui| {
+                    ui.colored_label(ui.visuals().warn_fg_color, format!("Showing {} {label}", rows.len()));
+                    if ui.button("Show all rows").clicked() {
+                        commands.push(Command::ClearHighlight);
+                    }
+                });
+            }
+            let rows = highlight.as_ref().map(|(_, r)| r.as_slice());
+            table_ui(ui, ds, first_column, *selected, rows, commands);
         });
     }
 }
@@ -274,7 +285,14 @@ fn histogram_ui(ui: &mut Ui, c: &Column, h: &Histogram) {
 }
 
 /// The virtualised table of values.
-fn table_ui(ui: &mut Ui, ds: &Dataset, first_column: &mut usize, selected: Option<usize>, commands: &mut Vec<Command>) {
+fn table_ui(
+    ui: &mut Ui,
+    ds: &Dataset,
+    first_column: &mut usize,
+    selected: Option<usize>,
+    only_rows: Option<&[usize]>,
+    commands: &mut Vec<Command>,
+) {
     let n_cols = ds.n_columns();
     ui.horizontal(|ui| {
         ui.heading("Data table");
@@ -330,8 +348,9 @@ fn table_ui(ui: &mut Ui, ds: &Dataset, first_column: &mut usize, selected: Optio
                 }
             })
             .body(|body| {
-                body.rows(row_height, ds.n_rows(), |mut row| {
-                    let i = row.index();
+                let n_shown = only_rows.map_or(ds.n_rows(), <[usize]>::len);
+                body.rows(row_height, n_shown, |mut row| {
+                    let i = only_rows.map_or(row.index(), |r| r.get(row.index()).copied().unwrap_or(0));
                     row.col(|ui| {
                         ui.label(RichText::new(i.to_string()).weak().monospace());
                     });

@@ -3,5 +3,6 @@
 pub mod data;
 pub mod explain;
 pub mod import;
+pub mod rules;
 pub mod train;
 pub mod tree_view;

@@ -1,0 +1,499 @@
+//! Glassbox's speed on the benchmark data, as one JSON object on stdout.
+//!
+//! Measures, in process with `std::time::Instant` (a warm-up run, then the median of several;
+//! a step whose warm-up alone exceeds `--slow-secs` is reported from that one run):
+//! - a depth-8 classification tree fitted on 80,000 rows × 8 features;
+//! - one RBF SVC fit (no calibration) on 1,000 … 8,000 standardised rows;
+//! - path-dependent, interventional (100 background rows) and interaction `TreeSHAP` on the
+//!   depth-8 fixture tree over 10,000 rows, on one thread and on all threads;
+//! - `KernelSHAP` (k-means-10 background, default `n_samples`) of the SVC's decision function;
+//! - LIME (5,000 samples) of the depth-8 tree's P(class 1) and of the SVC's decision function;
+//! - loading a 1,000,000-row × 14-column CSV: time, the dataset's memory and the peak RSS.
+//!
+//! Progress goes to stderr. `benches/compare_python.py` runs this and times the Python tools on
+//! the same data and settings; `benches/README.md` explains both.
+//!
+//! ```text
+//! cargo run --release --example speed -- --data-dir ../shared/bench-data
+//! ```
+
+// A measuring program: casts turn row counts and random numbers into indices and back.
+#![allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+
+use std::io::{BufWriter, Write as _};
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use anyhow::{Context as _, bail};
+use clap::Parser;
+use glassbox::Progress;
+use glassbox::data::{Dataset, LoadOptions, load_file};
+use glassbox::explain::kernel_shap::{Background, KernelShapOptions, kernel_shap, kmeans_background};
+use glassbox::explain::lime::{LimeExplainer, LimeOptions};
+use glassbox::explain::tree_shap::{Algorithm, interactions, interventional, path_dependent_with};
+use glassbox::matrix::Matrix;
+use glassbox::model::smartcore_tree::{self, Criterion, TreeParams};
+use glassbox::model::svm::{self, BinarySvm, KernelFn, SvmParams};
+use glassbox::model::tree::Tree;
+use serde_json::{Value, json};
+
+const TREE_JSON: &str = include_str!("../tests/fixtures/treeshap/tree_cls_depth8.json");
+const TARGET: &str = "failure";
+const TRAIN_ROWS_10K: usize = 8_000;
+const LOAD_ROWS: usize = 1_000_000;
+
+#[derive(Parser)]
+#[command(about = "Glassbox's speed on the benchmark data, as one JSON object")]
+struct Args {
+    /// Folder holding `plant_cls_n10000.csv` and `plant_cls_n100000.csv`.
+    #[arg(long, default_value = "../shared/bench-data")]
+    data_dir: PathBuf,
+    /// The 1,000,000-row × 14-column CSV to load; generated (as `benches/load.rs` does) when absent.
+    #[arg(long, default_value = "target/bench-data/plant_1m_x14.csv")]
+    load_csv: PathBuf,
+    /// Timed runs after the warm-up.
+    #[arg(long, default_value_t = 5)]
+    repeats: usize,
+    /// A step whose warm-up takes longer than this is reported from that one run.
+    #[arg(long, default_value_t = 20.0)]
+    slow_secs: f64,
+    /// Training sizes of the SVC fits, ascending; stops after the first that takes minutes.
+    #[arg(long, value_delimiter = ',', default_value = "1000,2000,4000,8000")]
+    svc_rows: Vec<usize>,
+    /// Rows explained per `KernelSHAP` measurement.
+    #[arg(long, default_value_t = 10)]
+    kernel_shap_rows: usize,
+    /// Rows explained per LIME measurement of the tree.
+    #[arg(long, default_value_t = 50)]
+    lime_tree_rows: usize,
+    /// Rows explained per LIME measurement of the SVC.
+    #[arg(long, default_value_t = 10)]
+    lime_svc_rows: usize,
+    /// Steps to skip: `load`, `tree_fit`, `svc`, `tree_shap`, `kernel_shap`, `lime`.
+    #[arg(long, value_delimiter = ',')]
+    skip: Vec<String>,
+}
+
+/// Wall-clock times of one step.
+struct Timing {
+    runs_secs: Vec<f64>,
+    warmup_secs: f64,
+}
+
+impl Timing {
+    fn median_secs(&self) -> f64 {
+        let mut v = self.runs_secs.clone();
+        v.sort_by(f64::total_cmp);
+        let n = v.len();
+        if n % 2 == 1 { v[n / 2] } else { f64::midpoint(v[n / 2 - 1], v[n / 2]) }
+    }
+
+    fn to_json(&self) -> Value {
+        json!({
+            "median_s": self.median_secs(),
+            "runs_s": self.runs_secs,
+            "warmup_s": self.warmup_secs,
+            "single_run": self.runs_secs.len() == 1,
+        })
+    }
+}
+
+/// Runs `f` once to warm up, then `repeats` times; a warm-up slower than `slow_secs` is the
+/// only run. Returns the times and the last result.
+fn measure<T>(repeats: usize, slow_secs: f64, mut f: impl FnMut() -> anyhow::Result<T>) -> anyhow::Result<(Timing, T)> {
+    let start = Instant::now();
+    let mut last = f()?;
+    let warmup_secs = start.elapsed().as_secs_f64();
+    if warmup_secs > slow_secs || repeats == 0 {
+        return Ok((Timing { runs_secs: vec![warmup_secs], warmup_secs }, last));
+    }
+    let mut runs_secs = Vec::with_capacity(repeats);
+    for _ in 0..repeats {
+        let start = Instant::now();
+        last = f()?;
+        runs_secs.push(start.elapsed().as_secs_f64());
+    }
+    Ok((Timing { runs_secs, warmup_secs }, last))
+}
+
+fn pool(threads: usize) -> anyhow::Result<rayon::ThreadPool> {
+    Ok(rayon::ThreadPoolBuilder::new().num_threads(threads).build()?)
+}
+
+fn all_threads() -> usize {
+    std::thread::available_parallelism().map_or(1, std::num::NonZero::get)
+}
+
+fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .map(|s| s.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+        .unwrap_or_default()
+}
+
+/// A `VmXxx:  123 kB` line of `/proc/self/status`, in bytes.
+fn proc_status_bytes(key: &str) -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with(key))?;
+    let kb: u64 = line.trim_start_matches(key).trim_start_matches(':').split_whitespace().next()?.parse().ok()?;
+    Some(kb * 1024)
+}
+
+/// The feature matrix (every column but the target, in file order) and the 0/1 target of rows
+/// `rows` of a benchmark file.
+fn features_and_target(
+    ds: &Dataset,
+    rows: std::ops::Range<usize>,
+) -> anyhow::Result<(Matrix, Vec<usize>, Vec<String>)> {
+    let target = ds.column(TARGET).with_context(|| format!("no column '{TARGET}' in {}", ds.name))?;
+    let features: Vec<_> = ds.columns.iter().filter(|c| c.name != TARGET).collect();
+    if rows.end > ds.n_rows() {
+        bail!("{} has {} rows, fewer than the {} needed", ds.name, ds.n_rows(), rows.end);
+    }
+    let mut values = Vec::with_capacity(rows.len() * features.len());
+    for i in rows.clone() {
+        values.extend(features.iter().map(|c| c.values[i]));
+    }
+    let y = rows.clone().map(|i| usize::from(target.values[i] == 1.0)).collect();
+    let names = features.iter().map(|c| c.name.clone()).collect();
+    Ok((Matrix::from_vec(values, rows.len(), features.len())?, y, names))
+}
+
+/// Per-column mean and population standard deviation (`StandardScaler`'s).
+fn scaler(x: &Matrix) -> (Vec<f64>, Vec<f64>) {
+    let n = x.n_rows().max(1) as f64;
+    (0..x.n_cols())
+        .map(|j| {
+            let col = x.column(j);
+            let mean = col.iter().sum::<f64>() / n;
+            let var = col.iter().map(|v| (v - mean) * (v - mean)).sum::<f64>() / n;
+            (mean, if var > 0.0 { var.sqrt() } else { 1.0 })
+        })
+        .unzip()
+}
+
+fn standardise(x: &Matrix, (mean, std): &(Vec<f64>, Vec<f64>)) -> anyhow::Result<Matrix> {
+    let values = x.rows().flat_map(|r| r.iter().zip(mean).zip(std).map(|((v, m), s)| (v - m) / s)).collect();
+    Ok(Matrix::from_vec(values, x.n_rows(), x.n_cols())?)
+}
+
+/// Writes the 1,000,000-row × 14-column file `benches/load.rs` writes, byte for byte, streamed
+/// so that generating it does not raise the peak memory the load is measured by.
+fn write_load_file(path: &Path) -> anyhow::Result<()> {
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    let mut out = BufWriter::new(std::fs::File::create(path)?);
+    out.write_all(b"UDI,Type,Air temperature [K],Process temperature [K],Rotational speed [rpm],Torque [Nm],Tool wear [min],Vibration [mm/s],Humidity [%],Coolant flow [L/min],Pressure [bar],Power [kW],Current [A],Machine failure\n")?;
+    let mut state: u64 = 0x2545_F491_4F6C_DD1D;
+    let mut next = || {
+        state = state.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+        (state >> 11) as f64 / (1u64 << 53) as f64
+    };
+    for i in 0..LOAD_ROWS {
+        let ty = ["L", "M", "H"][(next() * 3.0) as usize % 3];
+        let air = 295.0 + next() * 10.0;
+        let torque = 40.0 + (next() - 0.5) * 40.0;
+        writeln!(
+            out,
+            "{},{ty},{:.1},{:.1},{},{:.1},{},{:.3},{:.1},{:.2},{:.3},{:.2},{:.2},{}",
+            i + 1,
+            air,
+            air + 10.0 + next(),
+            1200 + (next() * 1600.0) as u32,
+            torque,
+            (next() * 250.0) as u32,
+            next() * 5.0,
+            30.0 + next() * 40.0,
+            8.0 + next() * 6.0,
+            1.0 + next() * 0.05,
+            torque * 0.15 + next(),
+            10.0 + next() * 5.0,
+            u8::from(next() < 0.034)
+        )?;
+    }
+    out.flush()?;
+    Ok(())
+}
+
+fn bench_load(args: &Args) -> anyhow::Result<Value> {
+    if !args.load_csv.exists() {
+        eprintln!("writing {} …", args.load_csv.display());
+        write_load_file(&args.load_csv)?;
+    }
+    let file_bytes = std::fs::metadata(&args.load_csv)?.len();
+    let rss_before = proc_status_bytes("VmRSS");
+    let hwm_before = proc_status_bytes("VmHWM");
+    eprintln!("load: {} …", args.load_csv.display());
+    let start = Instant::now();
+    let ds = load_file(&args.load_csv, &LoadOptions::default(), &Progress::new())?;
+    let first_secs = start.elapsed().as_secs_f64();
+    // The peak of the first load, before repeated loads (or anything else) can raise it.
+    let hwm_after = proc_status_bytes("VmHWM");
+    let (rows, cols, heap) = (ds.n_rows(), ds.n_columns(), ds.heap_bytes());
+    drop(ds);
+    let (timing, _) = measure(args.repeats, args.slow_secs, || {
+        Ok(load_file(&args.load_csv, &LoadOptions::default(), &Progress::new())?.n_rows())
+    })?;
+    let numeric = rows * cols * 8;
+    let mb = |b: Option<u64>| b.map(|b| b as f64 / 1e6);
+    Ok(json!({
+        "file_mb": file_bytes as f64 / 1e6,
+        "rows": rows,
+        "columns": cols,
+        "first_load_s": first_secs,
+        "time": timing.to_json(),
+        "heap_mb": heap as f64 / 1e6,
+        "numeric_mb": numeric as f64 / 1e6,
+        "heap_over_numeric": heap as f64 / numeric as f64,
+        "rss_before_mb": mb(rss_before),
+        "peak_rss_before_mb": mb(hwm_before),
+        "peak_rss_after_first_load_mb": mb(hwm_after),
+        "peak_rss_over_numeric": hwm_after.map(|h| h as f64 / numeric as f64),
+        "peak_rss_increase_over_numeric": hwm_after.zip(rss_before).map(|(h, r)| h.saturating_sub(r) as f64 / numeric as f64),
+    }))
+}
+
+fn bench_tree_fit(args: &Args, big: &Dataset) -> anyhow::Result<Value> {
+    let (x, y, _) = features_and_target(big, 0..80_000)?;
+    // scikit-learn's defaults, for a like-for-like fit.
+    let params =
+        TreeParams { criterion: Criterion::Gini, max_depth: Some(8), min_samples_leaf: 1, min_samples_split: 2 };
+    eprintln!("tree fit: 80,000 rows, depth 8 …");
+    let (timing, tree) =
+        measure(args.repeats, args.slow_secs, || Ok(smartcore_tree::fit_classifier(&x, &y, 2, &params, 0)?))?;
+    Ok(json!({
+        "rows": x.n_rows(),
+        "features": x.n_cols(),
+        "max_depth": 8,
+        "min_samples_leaf": 1,
+        "min_samples_split": 2,
+        "time": timing.to_json(),
+        "tree_depth": tree.depth(),
+        "tree_leaves": tree.n_leaves(),
+    }))
+}
+
+/// One SVC fit per size, ascending; returns the measurements and the largest model fitted with
+/// its scaler and kernel.
+#[allow(clippy::type_complexity)]
+fn bench_svc(
+    args: &Args,
+    small: &Dataset,
+) -> anyhow::Result<(Value, Option<(usize, BinarySvm, KernelFn, (Vec<f64>, Vec<f64>))>)> {
+    let mut sizes = Vec::new();
+    let mut largest = None;
+    for &n in &args.svc_rows {
+        let (raw, y, _) = features_and_target(small, 0..n)?;
+        let scale = scaler(&raw);
+        let x = standardise(&raw, &scale)?;
+        let positive: Vec<bool> = y.iter().map(|&c| c == 1).collect();
+        let kernel = KernelFn::from_params(&SvmParams::default(), &x);
+        let params = SvmParams::default();
+        eprintln!("SVC fit: {n} rows …");
+        let (timing, model) = measure(args.repeats.min(3), args.slow_secs, || {
+            Ok(svm::fit_binary(&x, &positive, params.c, params.tol, &kernel, 0)?)
+        })?;
+        let accuracy = {
+            let hits = (0..x.n_rows()).filter(|&i| (model.decision(&kernel, x.row(i)) > 0.0) == positive[i]).count();
+            hits as f64 / x.n_rows() as f64
+        };
+        eprintln!("  {:.2} s, {} support vectors", timing.median_secs(), model.coef.len());
+        sizes.push(json!({
+            "rows": n,
+            "time": timing.to_json(),
+            "n_support": model.coef.len(),
+            "gamma": kernel.gamma,
+            "train_accuracy": accuracy,
+        }));
+        let minutes = timing.median_secs() > 60.0;
+        largest = Some((n, model, kernel, scale));
+        if minutes {
+            break;
+        }
+    }
+    let value = json!({
+        "kernel": "rbf",
+        "c": SvmParams::default().c,
+        "tol": SvmParams::default().tol,
+        "gamma": "scale",
+        "standardised": true,
+        "calibrated": false,
+        "sizes": sizes,
+    });
+    Ok((value, largest))
+}
+
+fn rows_per_sec(rows: usize, t: &Timing) -> f64 {
+    rows as f64 / t.median_secs()
+}
+
+fn bench_tree_shap(args: &Args, tree: &Tree, x: &Matrix, background: &Matrix) -> anyhow::Result<Value> {
+    let p = Progress::new();
+    let n = x.n_rows();
+    let mut out = serde_json::Map::new();
+    for (label, threads) in [("1_thread", 1), ("all_threads", all_threads())] {
+        let pool = pool(threads)?;
+        eprintln!("TreeSHAP on {threads} thread(s) …");
+        let (path, _) = measure(args.repeats, args.slow_secs, || {
+            Ok(pool.install(|| path_dependent_with(tree, x, 1, Algorithm::Auto, &p))?)
+        })?;
+        let walk_rows = x.select_rows(&(0..n.min(2_000)).collect::<Vec<_>>());
+        let (walk, _) = measure(args.repeats, args.slow_secs, || {
+            Ok(pool.install(|| path_dependent_with(tree, &walk_rows, 1, Algorithm::Walk, &p))?)
+        })?;
+        let (intervention, _) =
+            measure(args.repeats, args.slow_secs, || Ok(pool.install(|| interventional(tree, x, background, 1, &p))?))?;
+        let (interaction, _) =
+            measure(args.repeats, args.slow_secs, || Ok(pool.install(|| interactions(tree, x, 1, &p))?))?;
+        out.insert(
+            label.to_owned(),
+            json!({
+                "threads": threads,
+                "path_dependent_rows_per_s": rows_per_sec(n, &path),
+                "path_dependent": path.to_json(),
+                "path_dependent_walk_rows_per_s": rows_per_sec(walk_rows.n_rows(), &walk),
+                "path_dependent_walk_rows": walk_rows.n_rows(),
+                "interventional_rows_per_s": rows_per_sec(n, &intervention),
+                "interventional": intervention.to_json(),
+                "interactions_rows_per_s": rows_per_sec(n, &interaction),
+                "interactions": interaction.to_json(),
+            }),
+        );
+    }
+    out.insert("rows".to_owned(), json!(n));
+    out.insert("background_rows".to_owned(), json!(background.n_rows()));
+    out.insert("tree_leaves".to_owned(), json!(tree.n_leaves()));
+    out.insert("tree_depth".to_owned(), json!(tree.depth()));
+    out.insert("output".to_owned(), json!("P(failure = 1)"));
+    Ok(Value::Object(out))
+}
+
+/// Times `f` (which explains `rows` rows) on one thread and on all threads; milliseconds per row.
+fn per_row_ms(args: &Args, rows: usize, f: impl Fn() -> anyhow::Result<()> + Sync) -> anyhow::Result<Value> {
+    let mut out = serde_json::Map::new();
+    for (label, threads) in [("1_thread", 1), ("all_threads", all_threads())] {
+        let pool = pool(threads)?;
+        let (t, ()) = measure(args.repeats.min(3), args.slow_secs, || pool.install(&f))?;
+        out.insert(format!("{label}_ms_per_row"), json!(t.median_secs() * 1e3 / rows as f64));
+        out.insert(label.to_owned(), t.to_json());
+    }
+    out.insert("rows".to_owned(), json!(rows));
+    Ok(Value::Object(out))
+}
+
+fn main() -> anyhow::Result<()> {
+    let args = Args::parse();
+    let skip = |step: &str| args.skip.iter().any(|s| s == step);
+    let mut report = serde_json::Map::new();
+    report.insert("threads".to_owned(), json!(all_threads()));
+    report.insert("load_average_start".to_owned(), json!(load_average()));
+
+    // First, so the peak RSS it reports is the load's and not an earlier step's.
+    if !skip("load") {
+        report.insert("load_csv".to_owned(), bench_load(&args)?);
+    }
+
+    let small_path = args.data_dir.join("plant_cls_n10000.csv");
+    let small = load_file(&small_path, &LoadOptions::default(), &Progress::new())
+        .with_context(|| format!("reading {}", small_path.display()))?;
+    let (x_small, _, names) = features_and_target(&small, 0..small.n_rows())?;
+    let (x_train, _, _) = features_and_target(&small, 0..TRAIN_ROWS_10K)?;
+    let (x_test, _, _) = features_and_target(&small, TRAIN_ROWS_10K..small.n_rows())?;
+    report.insert("features".to_owned(), json!(names));
+
+    if !skip("tree_fit") {
+        let big_path = args.data_dir.join("plant_cls_n100000.csv");
+        let big = load_file(&big_path, &LoadOptions::default(), &Progress::new())
+            .with_context(|| format!("reading {}", big_path.display()))?;
+        report.insert("tree_fit".to_owned(), bench_tree_fit(&args, &big)?);
+    }
+
+    let tree = Tree::from_sklearn_json(&serde_json::from_str(TREE_JSON)?)?;
+    if !skip("tree_shap") {
+        // The fixture's background: rows 100..199 (the 1k file is a prefix of the 10k one).
+        let background = x_small.select_rows(&(100..200).collect::<Vec<_>>());
+        report.insert("tree_shap".to_owned(), bench_tree_shap(&args, &tree, &x_small, &background)?);
+    }
+
+    let svc = if skip("svc") {
+        None
+    } else {
+        let (value, largest) = bench_svc(&args, &small)?;
+        report.insert("svc_fit".to_owned(), value);
+        largest
+    };
+
+    if !skip("kernel_shap")
+        && let Some((n_train, model, kernel, scale)) = &svc
+    {
+        let train = standardise(&x_small.select_rows(&(0..*n_train).collect::<Vec<_>>()), scale)?;
+        let rows = standardise(&x_test.select_rows(&(0..args.kernel_shap_rows).collect::<Vec<_>>()), scale)?;
+        let (centres, weights) = kmeans_background(&train, 10, 0, &Progress::new())?;
+        let background = Background::new(centres, weights)?;
+        let decision = |m: &Matrix| m.rows().map(|r| model.decision(kernel, r)).collect::<Vec<_>>();
+        let options = KernelShapOptions::default();
+        eprintln!("KernelSHAP: {} rows …", rows.n_rows());
+        let mut value = per_row_ms(&args, rows.n_rows(), || {
+            kernel_shap(&decision, &background, &rows, &options, &Progress::new())?;
+            Ok(())
+        })?;
+        // What one explanation costs in model calls alone: the coalition rows it evaluates.
+        let m = rows.n_cols();
+        let coalitions = (2 * m + 2048).min((1usize << m) - 2);
+        let synthetic = Matrix::from_vec(
+            (0..coalitions * background.rows().n_rows()).flat_map(|i| rows.row(i % rows.n_rows()).to_vec()).collect(),
+            coalitions * background.rows().n_rows(),
+            m,
+        )?;
+        let (model_time, _) = measure(args.repeats, args.slow_secs, || Ok(decision(&synthetic)))?;
+        if let Value::Object(o) = &mut value {
+            o.insert("svc_train_rows".to_owned(), json!(n_train));
+            o.insert("n_support".to_owned(), json!(model.coef.len()));
+            o.insert("background".to_owned(), json!("k-means, 10 centres"));
+            o.insert("coalitions_per_row".to_owned(), json!(coalitions));
+            o.insert("output".to_owned(), json!("SVC decision function"));
+            o.insert("model_only_ms_per_row_1_thread".to_owned(), json!(model_time.median_secs() * 1e3));
+        }
+        report.insert("kernel_shap".to_owned(), value);
+    }
+
+    if !skip("lime") {
+        let mut lime = serde_json::Map::new();
+        let options = LimeOptions::default();
+        let explainer = LimeExplainer::new(&x_train, &[])?;
+        let rows = x_test.select_rows(&(0..args.lime_tree_rows).collect::<Vec<_>>());
+        let tree_p1 =
+            |m: &Matrix| m.rows().map(|r| tree.predict(r).get(1).copied().unwrap_or(f64::NAN)).collect::<Vec<_>>();
+        eprintln!("LIME on the tree: {} rows …", rows.n_rows());
+        let mut value = per_row_ms(&args, rows.n_rows(), || {
+            explainer.explain(&tree_p1, &rows, &options, &Progress::new())?;
+            Ok(())
+        })?;
+        if let Value::Object(o) = &mut value {
+            o.insert("output".to_owned(), json!("P(failure = 1) of the depth-8 fixture tree"));
+        }
+        lime.insert("tree".to_owned(), value);
+        if let Some((n_train, model, kernel, scale)) = &svc {
+            let train = standardise(&x_small.select_rows(&(0..*n_train).collect::<Vec<_>>()), scale)?;
+            let explainer = LimeExplainer::new(&train, &[])?;
+            let rows = standardise(&x_test.select_rows(&(0..args.lime_svc_rows).collect::<Vec<_>>()), scale)?;
+            let decision = |m: &Matrix| m.rows().map(|r| model.decision(kernel, r)).collect::<Vec<_>>();
+            eprintln!("LIME on the SVC: {} rows …", rows.n_rows());
+            let mut value = per_row_ms(&args, rows.n_rows(), || {
+                explainer.explain(&decision, &rows, &options, &Progress::new())?;
+                Ok(())
+            })?;
+            if let Value::Object(o) = &mut value {
+                o.insert("svc_train_rows".to_owned(), json!(n_train));
+                o.insert("output".to_owned(), json!("SVC decision function"));
+            }
+            lime.insert("svc".to_owned(), value);
+        }
+        lime.insert("n_samples".to_owned(), json!(options.n_samples));
+        report.insert("lime".to_owned(), Value::Object(lime));
+    }
+
+    report.insert("load_average_end".to_owned(), json!(load_average()));
+    println!("{}", serde_json::to_string_pretty(&Value::Object(report))?);
+    Ok(())
+}

@@ -1,0 +1,524 @@
+//! The Rules panel: the model as IF–THEN rules (for an SVM, a surrogate tree's rules with its
+//! fidelity), simplification and threshold rounding with the fidelity each keeps, a sortable and
+//! filterable rule table whose rows can be shown in the data table, and the export dialog with a
+//! preview of the generated PLC code.
+
+// Counts and shares become text and screen sizes; the rounding is invisible.
+#![allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+
+use std::sync::Arc;
+
+use egui::{RichText, Ui};
+use egui_extras::{Column as TableColumn, TableBuilder};
+
+use crate::app::Command;
+use crate::export::{ExportOptions, ExportPlan, Format, RealType, export};
+use crate::model::Task;
+use crate::model::train::TrainingReport;
+use crate::rules::round::{Rounding, RoundingPreview};
+use crate::rules::simplify::SimplifyOptions;
+use crate::rules::surrogate::Disagreement;
+use crate::rules::{RuleData, RuleSet};
+
+/// What a rules job hands back.
+#[derive(Debug, Clone)]
+pub struct RulesResult {
+    /// The report they were computed for.
+    pub report_id: u64,
+    /// Training and held-out rows with the model's decisions.
+    pub data: Arc<RuleData>,
+    /// One rule per leaf.
+    pub base: Arc<RuleSet>,
+    /// After simplification.
+    pub simplified: Arc<RuleSet>,
+    /// Rounded, waiting to be accepted.
+    pub rounding: Option<Arc<RoundingPreview>>,
+    /// Rows where a surrogate decides otherwise than the SVM.
+    pub disagreements: Vec<Disagreement>,
+    /// The export plan (tree or surrogate in raw features).
+    pub plan: Arc<ExportPlan>,
+}
+
+/// Table sort order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SortBy {
+    /// As the rules are tried.
+    #[default]
+    Order,
+    /// Most training rows first.
+    Support,
+    /// Highest confidence first.
+    Confidence,
+}
+
+/// Where the exported logic comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ExportFrom {
+    /// The (surrogate) tree itself.
+    #[default]
+    Tree,
+    /// The simplified (and rounded) rule set.
+    Rules,
+}
+
+/// The export dialog's state.
+#[derive(Debug, Clone)]
+pub struct ExportDialog {
+    /// Target format.
+    pub format: Format,
+    /// Logic source.
+    pub from: ExportFrom,
+    /// REAL or LREAL.
+    pub real_type: RealType,
+    /// Function block name.
+    pub name: String,
+    /// Safe default text (empty = most frequent class / mean).
+    pub safe_default: String,
+    /// Date stamped in the header (empty = not recorded).
+    pub date: String,
+    preview: Option<(String, Result<String, String>, Vec<String>)>,
+}
+
+impl Default for ExportDialog {
+    fn default() -> Self {
+        Self {
+            format: Format::StructuredText,
+            from: ExportFrom::Tree,
+            real_type: RealType::Real,
+            name: String::new(),
+            safe_default: String::new(),
+            date: String::new(),
+            preview: None,
+        }
+    }
+}
+
+/// What the Rules panel remembers.
+#[derive(Debug, Default)]
+pub struct RulesPanel {
+    /// Simplification settings.
+    pub simplify: SimplifyOptions,
+    /// Significant digits for rounding (`None` = no rounding).
+    pub digits: Option<u32>,
+    /// The rounding the user accepted (applied to the rules in use).
+    pub accepted_rounding: Option<Rounding>,
+    /// Results from the last job.
+    pub result: Option<RulesResult>,
+    /// The settings the result was computed with.
+    computed_for: Option<(u64, SimplifyOptions, Option<u32>)>,
+    /// Filter text.
+    pub filter: String,
+    /// Sort order.
+    pub sort: SortBy,
+    /// The selected rule.
+    pub selected: Option<usize>,
+    /// The export dialog, while open.
+    pub export: Option<ExportDialog>,
+}
+
+impl RulesPanel {
+    /// The rule set in use: rounded when accepted, else simplified.
+    pub fn rules(&self) -> Option<&RuleSet> {
+        let r = self.result.as_ref()?;
+        match (&self.accepted_rounding, &r.rounding) {
+            (Some(_), Some(p)) => Some(&p.rules),
+            _ => Some(&r.simplified),
+        }
+    }
+
+    /// Draws the panel and asks for a recomputation when settings change.
+    pub fn ui(&mut self, ui: &mut Ui, report: Option<(&TrainingReport, u64)>, busy: bool, commands: &mut Vec<Command>) {
+        let Some((r, report_id)) = report else {
+            egui::CentralPanel::default_margins().show(ui, |ui| {
+                ui.add_space(20.0);
+                ui.label(RichText::new("Train a model first (Train tab); its rules appear here.").weak());
+            });
+            return;
+        };
+        let wanted = (report_id, self.simplify.clone(), self.digits);
+        if self.computed_for.as_ref() != Some(&wanted) && !busy {
+            self.computed_for = Some(wanted);
+            let rounding = self.digits.map(|d| Rounding { digits: Some(d), ..Rounding::default() });
+            commands.push(Command::ComputeRules { simplify: self.simplify.clone(), rounding });
+        }
+        if self.result.as_ref().is_some_and(|res| res.report_id != report_id) {
+            self.result = None;
+            self.selected = None;
+        }
+        egui::Panel::left("rules_controls").resizable(true).default_size(320.0).min_size(260.0).show(ui, |ui| {
+            egui::ScrollArea::vertical()
+                .id_salt("rules_controls_scroll")
+                .show(ui, |ui| self.controls_ui(ui, r, busy, commands));
+        });
+        egui::CentralPanel::default_margins().show(ui, |ui| self.table_ui(ui, r, commands));
+        if self.export.is_some() {
+            self.export_ui(ui.ctx(), r, commands);
+        }
+    }
+
+    fn controls_ui(&mut self, ui: &mut Ui, r: &TrainingReport, busy: bool, commands: &mut Vec<Command>) {
+        ui.add_space(4.0);
+        ui.heading("Rules");
+        let Some(res) = &self.result else {
+            ui.horizontal(|ui| {
+                ui.spinner();
+                ui.label("extracting rules…");
+            });
+            return;
+        };
+        let base = &res.base;
+        if base.source == crate::rules::RuleSource::Surrogate {
+            ui.colored_label(
+                ui.visuals().warn_fg_color,
+                "An SVM has no rules of its own: these come from a decision tree fitted to the SVM's decisions.",
+            );
+            ui.label(format!("Surrogate fidelity: {}", base.fidelity.describe()));
+            ui.label(format!("{} rows where the surrogate decides otherwise than the SVM.", res.disagreements.len()));
+            if !res.disagreements.is_empty() && ui.button("Show them in the data table").clicked() {
+                let rows: Vec<usize> = res.disagreements.iter().map(|d| d.row).collect();
+                commands.push(Command::HighlightRows {
+                    label: "rows where the surrogate and the SVM disagree".into(),
+                    rows,
+                });
+            }
+            ui.separator();
+        }
+        ui.label(RichText::new("Simplify").strong());
+        ui.checkbox(&mut self.simplify.merge, "Merge rules with the same outcome");
+        ui.checkbox(&mut self.simplify.drop_conditions, "Drop conditions that change no decision");
+        let mut support_pct = self.simplify.min_support * 100.0;
+        ui.add(egui::Slider::new(&mut support_pct, 0.0..=10.0).step_by(0.1).text("% min support"));
+        self.simplify.min_support = support_pct / 100.0;
+        ui.add(egui::Slider::new(&mut self.simplify.min_confidence, 0.0..=1.0).step_by(0.01).text("min confidence"));
+        ui.label(RichText::new("Rules below the minimums go to the default rule.").small().weak());
+        ui.separator();
+        ui.label(RichText::new("Round thresholds").strong());
+        ui.horizontal(|ui| {
+            let mut on = self.digits.is_some();
+            ui.checkbox(&mut on, "to");
+            let mut d = self.digits.unwrap_or(3);
+            ui.add_enabled(on, egui::DragValue::new(&mut d).range(1..=8));
+            ui.label("significant digits");
+            self.digits = on.then_some(d);
+            if !on {
+                self.accepted_rounding = None;
+            }
+        });
+        if let Some(p) = &res.rounding {
+            ui.label(format!("{} thresholds move.", p.changes.len()));
+            ui.label(format!("Fidelity before: {}", p.before.describe()));
+            ui.label(format!("Fidelity after:  {}", p.after.describe()));
+            let accepted = self.accepted_rounding.is_some();
+            if ui
+                .add_enabled(
+                    !accepted,
+                    egui::Button::new(if accepted { "Rounding accepted" } else { "Accept rounding" }),
+                )
+                .clicked()
+            {
+                self.accepted_rounding = Some(Rounding { digits: self.digits, ..Rounding::default() });
+            }
+        }
+        ui.separator();
+        if let Some(rules) = self.rules() {
+            ui.label(RichText::new("In use").strong());
+            ui.label(format!(
+                "{} rules, {} conditions, default: {}",
+                rules.rules.len(),
+                rules.n_conditions(),
+                rules.describe_outcome(rules.default)
+            ));
+            ui.label(format!("Agreement with the model: {}", rules.fidelity.describe()));
+            ui.add_space(4.0);
+            ui.label(RichText::new("Steps").strong());
+            for s in &rules.steps {
+                ui.label(
+                    RichText::new(format!(
+                        "{}: {} rules, {} conditions; {}",
+                        s.name,
+                        s.rules,
+                        s.conditions,
+                        s.fidelity.describe()
+                    ))
+                    .small(),
+                );
+            }
+        }
+        ui.separator();
+        if ui.add_enabled(!busy, egui::Button::new(RichText::new("Export to PLC…").strong())).clicked() {
+            let d = ExportDialog {
+                name: format!(
+                    "FB_{}",
+                    crate::export::ident::identifiers(&[r.model.target.as_str()], &[])
+                        .first()
+                        .cloned()
+                        .unwrap_or_else(|| "Model".into())
+                ),
+                ..ExportDialog::default()
+            };
+            self.export = Some(d);
+        }
+    }
+
+    fn table_ui(&mut self, ui: &mut Ui, r: &TrainingReport, commands: &mut Vec<Command>) {
+        let Some(rules) = self.rules().cloned() else { return };
+        ui.horizontal(|ui| {
+            ui.label("Filter:");
+            ui.add(
+                egui::TextEdit::singleline(&mut self.filter)
+                    .hint_text("feature, level or outcome")
+                    .desired_width(220.0),
+            );
+            ui.separator();
+            ui.label("Sort:");
+            ui.selectable_value(&mut self.sort, SortBy::Order, "rule order");
+            ui.selectable_value(&mut self.sort, SortBy::Support, "support");
+            ui.selectable_value(&mut self.sort, SortBy::Confidence, "confidence");
+            if let Some(sel) = self.selected
+                && ui.button(format!("Show rule {}'s rows in the data table", sel + 1)).clicked()
+            {
+                let rows = self.rule_rows(sel);
+                commands.push(Command::HighlightRows { label: format!("rows decided by rule {}", sel + 1), rows });
+            }
+        });
+        let f = self.filter.to_lowercase();
+        let mut order: Vec<usize> = (0..rules.rules.len())
+            .filter(|&i| {
+                f.is_empty() || {
+                    let rule = &rules.rules[i];
+                    rule.describe_conditions(&rules.features).to_lowercase().contains(&f)
+                        || rules.describe_outcome(rule.outcome).to_lowercase().contains(&f)
+                }
+            })
+            .collect();
+        match self.sort {
+            SortBy::Order => {}
+            SortBy::Support => order.sort_by(|&a, &b| rules.rules[b].stats.support.cmp(&rules.rules[a].stats.support)),
+            SortBy::Confidence => {
+                order.sort_by(|&a, &b| rules.rules[b].stats.confidence.total_cmp(&rules.rules[a].stats.confidence));
+            }
+        }
+        let row_h = ui.text_style_height(&egui::TextStyle::Body) + 8.0;
+        let held_out_label = if r.model.task == Task::Classification { "held-out acc." } else { "held-out MAE" };
+        TableBuilder::new(ui)
+            .id_salt("rules_table")
+            .striped(true)
+            .sense(egui::Sense::click())
+            .column(TableColumn::exact(36.0))
+            .column(TableColumn::remainder().at_least(260.0).clip(true))
+            .column(TableColumn::initial(140.0).clip(true))
+            .column(TableColumn::exact(120.0))
+            .column(TableColumn::exact(90.0))
+            .column(TableColumn::exact(100.0))
+            .header(row_h, |mut h| {
+                for t in ["#", "IF", "THEN", "support", "confidence", held_out_label] {
+                    h.col(|ui| {
+                        ui.label(RichText::new(t).strong());
+                    });
+                }
+            })
+            .body(|body| {
+                body.rows(row_h, order.len() + 1, |mut row| {
+                    let k = row.index();
+                    if k == order.len() {
+                        let s = &rules.default_stats;
+                        row.col(|ui| {
+                            ui.label("–");
+                        });
+                        row.col(|ui| {
+                            ui.label(RichText::new("otherwise (default)").italics());
+                        });
+                        row.col(|ui| {
+                            ui.label(rules.describe_outcome(rules.default));
+                        });
+                        row.col(|ui| {
+                            ui.monospace(format!("{} ({:.1} %)", s.support, s.support_share * 100.0));
+                        });
+                        row.col(|ui| {
+                            ui.monospace(format!("{:.1} %", s.confidence * 100.0));
+                        });
+                        row.col(|_| {});
+                        return;
+                    }
+                    let i = order[k];
+                    let rule = &rules.rules[i];
+                    let selected = self.selected == Some(i);
+                    row.set_selected(selected);
+                    let mut toggled = false;
+                    row.col(|ui| {
+                        toggled = ui.selectable_label(selected, (i + 1).to_string()).clicked();
+                    });
+                    row.col(|ui| {
+                        ui.label(rule.describe_conditions(&rules.features))
+                            .on_hover_text(rule.describe_conditions(&rules.features));
+                    });
+                    row.col(|ui| {
+                        ui.label(RichText::new(rules.describe_outcome(rule.outcome)).strong());
+                    });
+                    row.col(|ui| {
+                        ui.monospace(format!("{} ({:.1} %)", rule.stats.support, rule.stats.support_share * 100.0));
+                    });
+                    row.col(|ui| {
+                        ui.monospace(format!("{:.1} %", rule.stats.confidence * 100.0));
+                    });
+                    row.col(|ui| {
+                        let text = match (rule.stats.test_accuracy, rule.stats.test_mae) {
+                            (Some(a), _) => format!("{:.1} % of {}", a * 100.0, rule.stats.test_support),
+                            (None, Some(m)) => format!(
+                                "{} ({})",
+                                crate::rules::number((m * 1000.0).round() / 1000.0),
+                                rule.stats.test_support
+                            ),
+                            _ => "–".into(),
+                        };
+                        ui.monospace(text);
+                    });
+                    if toggled || row.response().clicked() {
+                        self.selected = if self.selected == Some(i) { None } else { Some(i) };
+                    }
+                });
+            });
+    }
+
+    /// Dataset rows (training and held-out) that rule `i` decides.
+    fn rule_rows(&self, i: usize) -> Vec<usize> {
+        let (Some(res), Some(rules)) = (&self.result, self.rules()) else { return Vec::new() };
+        let mut out = Vec::new();
+        let mut filled = Vec::new();
+        for part in [&res.data.train, &res.data.test] {
+            for (k, &row) in part.dataset_rows.iter().enumerate() {
+                rules.fill(part.raw.row(k), &mut filled);
+                if rules.rule_for_filled(&filled) == Some(i) {
+                    out.push(row);
+                }
+            }
+        }
+        out.sort_unstable();
+        out
+    }
+
+    fn export_ui(&mut self, ctx: &egui::Context, r: &TrainingReport, commands: &mut Vec<Command>) {
+        let rules_in_use = self.rules().cloned();
+        let plan = self.result.as_ref().map(|res| (res.plan.clone(), res.data.clone()));
+        let Some(d) = self.export.as_mut() else { return };
+        let mut open = true;
+        let screen = ctx.content_rect();
+        egui::Window::new("Export to PLC")
+            .id(egui::Id::unique("export_dialog"))
+            .open(&mut open)
+            .collapsible(false)
+            .default_size([screen.width() * 0.75, screen.height() * 0.75])
+            .anchor(egui::Align2::CENTER_CENTER, [0.0, 0.0])
+            .show(ctx, |ui| {
+                egui::Grid::new("export_grid").num_columns(2).spacing([10.0, 6.0]).show(ui, |ui| {
+                    ui.label("Format:");
+                    ui.horizontal(|ui| {
+                        for (f, name) in [
+                            (Format::StructuredText, "Structured Text"),
+                            (Format::PlcopenXml, "PLCopen XML"),
+                            (Format::Json, "JSON rules"),
+                            (Format::Csv, "CSV rules"),
+                            (Format::TreeJson, "tree JSON"),
+                        ] {
+                            ui.selectable_value(&mut d.format, f, name);
+                        }
+                    });
+                    ui.end_row();
+                    ui.label("Logic:");
+                    ui.horizontal(|ui| {
+                        ui.selectable_value(&mut d.from, ExportFrom::Tree, "the tree (exactly the model)");
+                        ui.selectable_value(&mut d.from, ExportFrom::Rules, "the rules in use");
+                    });
+                    ui.end_row();
+                    ui.label("Number type:");
+                    ui.horizontal(|ui| {
+                        ui.selectable_value(&mut d.real_type, RealType::Real, "REAL (32-bit)");
+                        ui.selectable_value(&mut d.real_type, RealType::Lreal, "LREAL (64-bit)");
+                    });
+                    ui.end_row();
+                    ui.label("Function block:");
+                    ui.add(egui::TextEdit::singleline(&mut d.name).desired_width(240.0));
+                    ui.end_row();
+                    ui.label("Safe default:");
+                    ui.add(
+                        egui::TextEdit::singleline(&mut d.safe_default)
+                            .hint_text(if r.model.task == Task::Classification {
+                                "class index (default: most frequent)"
+                            } else {
+                                "value (default: training mean)"
+                            })
+                            .desired_width(240.0),
+                    );
+                    ui.end_row();
+                    ui.label("Date in header:");
+                    ui.add(
+                        egui::TextEdit::singleline(&mut d.date).hint_text("YYYY-MM-DD (optional)").desired_width(240.0),
+                    );
+                    ui.end_row();
+                });
+                if !d.name.is_empty() && !crate::export::ident::is_valid_identifier(&d.name) {
+                    ui.colored_label(
+                        ui.visuals().error_fg_color,
+                        "The name must be an IEC identifier: a letter, then letters, digits or single underscores.",
+                    );
+                }
+                let options = ExportOptions {
+                    name: (!d.name.trim().is_empty()).then(|| d.name.trim().to_owned()),
+                    real_type: d.real_type,
+                    safe_default: d.safe_default.trim().parse().ok(),
+                    date: (!d.date.trim().is_empty()).then(|| d.date.trim().to_owned()),
+                };
+                let key = format!(
+                    "{:?}|{:?}|{:?}|{:?}",
+                    d.format,
+                    d.from,
+                    options,
+                    rules_in_use.as_ref().map(|r| r.steps.len())
+                );
+                if d.preview.as_ref().is_none_or(|(k, ..)| *k != key)
+                    && let Some((plan, data)) = &plan
+                {
+                    let plan_for = if d.from == ExportFrom::Rules {
+                        rules_in_use.as_ref().map(|rs| plan.with_rules(rs, data))
+                    } else {
+                        Some(Ok((**plan).clone()))
+                    };
+                    let result = match plan_for {
+                        Some(Ok(p)) => export(&p, d.format, &options).map_err(|e| e.to_string()),
+                        Some(Err(e)) => Err(e.to_string()),
+                        None => Err("no rules yet".into()),
+                    };
+                    let (text, notes) = match result {
+                        Ok(e) => (Ok(e.text), e.notes),
+                        Err(e) => (Err(e), Vec::new()),
+                    };
+                    d.preview = Some((key, text, notes));
+                }
+                if let Some((_, text, notes)) = &d.preview {
+                    for n in notes {
+                        ui.label(RichText::new(n).small().weak());
+                    }
+                    match text {
+                        Ok(t) => {
+                            ui.horizontal(|ui| {
+                                if ui.button(RichText::new("Save…").strong()).clicked() {
+                                    let name = format!("{}.{}", d.name.trim(), d.format.extension());
+                                    commands.push(Command::SaveText { name, text: t.clone() });
+                                }
+                                ui.label(RichText::new(format!("{} lines", t.lines().count())).weak());
+                            });
+                            egui::ScrollArea::both().id_salt("export_preview").show(ui, |ui| {
+                                ui.add(egui::Label::new(RichText::new(t.as_str()).monospace().size(12.0)).extend());
+                            });
+                        }
+                        Err(e) => {
+                            ui.colored_label(ui.visuals().error_fg_color, e);
+                        }
+                    }
+                }
+            });
+        if !open {
+            self.export = None;
+        }
+    }
+}
