@@ -12,6 +12,23 @@ pub const SAMPLE_NAME: &str = "ai4i2020.csv";
 /// The sample file's bytes.
 pub const SAMPLE_CSV: &[u8] = include_bytes!("../sample_data/ai4i2020.csv");
 
+/// File name of the example production plan.
+pub const SAMPLE_PLAN_NAME: &str = "production_plan.csv";
+
+/// The example production plan's bytes: 24 planned runs for a machine like the sample's.
+pub const SAMPLE_PLAN_CSV: &[u8] = include_bytes!("../sample_data/production_plan.csv");
+
+/// The example production plan as a dataset.
+///
+/// # Errors
+/// Never in practice: the bytes are fixed and tested.
+pub fn sample_plan() -> crate::Result<Dataset> {
+    let mut ds =
+        load_bytes(SAMPLE_PLAN_CSV.to_vec(), Path::new(SAMPLE_PLAN_NAME), &LoadOptions::default(), &Progress::new())?;
+    ds.source = None;
+    Ok(ds)
+}
+
 /// The sample as a dataset.
 ///
 /// # Errors

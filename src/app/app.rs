@@ -16,6 +16,7 @@ use super::jobs::{Job, JobOutcome};
 use super::panels::data::DataPanel;
 use super::panels::explain::ExplainPanel;
 use super::panels::import::ImportDialog;
+use super::panels::plan::{PlanBusy, PlanPanel, PlanRequest, PlanResult};
 use super::panels::rules::{RulesPanel, RulesResult};
 use super::panels::train::TrainPanel;
 use super::state::{Preferences, ThemeChoice};
@@ -114,6 +115,12 @@ pub enum Command {
     },
     /// Show every row again.
     ClearHighlight,
+    /// Learn what planning needs about the current model's training rows.
+    BuildPlanner,
+    /// Run planning work in the background.
+    Plan(PlanRequest),
+    /// Show the system dialog to pick a production plan.
+    OpenPlanDialog,
     /// Show a column's details.
     SelectColumn(usize),
     /// Change a column's role.
@@ -193,10 +200,12 @@ pub enum Tab {
     Explain,
     /// IF-THEN rules and PLC export.
     Rules,
+    /// What-if scenarios, counterfactuals, production plans.
+    Plan,
 }
 
 impl Tab {
-    const ALL: [Self; 4] = [Self::Data, Self::Train, Self::Explain, Self::Rules];
+    const ALL: [Self; 5] = [Self::Data, Self::Train, Self::Explain, Self::Rules, Self::Plan];
 
     fn label(self) -> &'static str {
         match self {
@@ -204,6 +213,7 @@ impl Tab {
             Self::Train => "Train",
             Self::Explain => "Explain",
             Self::Rules => "Rules & PLC export",
+            Self::Plan => "Plan",
         }
     }
 }
@@ -251,6 +261,10 @@ pub enum JobOutput {
     ProjectSaved(PathBuf),
     /// Rules for the current model.
     Rules(Box<RulesResult>),
+    /// The planner of the report with this id.
+    Planner(u64, Arc<crate::plan::Planner>),
+    /// Planning work for the report with this id.
+    Plan(u64, PlanResult),
     /// A grid search finished (the best settings are trained next).
     Searched {
         /// Scores per candidate.
@@ -268,10 +282,22 @@ enum JobKind {
     Explain,
     Rules,
     Save,
+    Planner,
+    PlanLive,
+    PlanWork,
+}
+
+/// What a native file dialog was opened for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum DialogPurpose {
+    Data,
+    Project,
+    Plan,
 }
 
 /// A native file dialog running on its own thread.
 struct FileDialogJob {
+    purpose: DialogPurpose,
     rx: Receiver<Option<PathBuf>>,
     started: Instant,
 }
@@ -297,6 +323,8 @@ pub struct GlassboxApp {
     pub explain_panel: ExplainPanel,
     /// The Rules panel's own state.
     pub rules_panel: RulesPanel,
+    /// The Plan panel's own state.
+    pub plan_panel: PlanPanel,
     /// What waits to be saved, with the path box of the save dialog.
     pub pending_save: Option<(String, SaveWhat)>,
     /// The project file of this session, once saved or opened.
@@ -348,6 +376,7 @@ impl GlassboxApp {
             train_panel: TrainPanel::default(),
             explain_panel: ExplainPanel::default(),
             rules_panel: RulesPanel::default(),
+            plan_panel: PlanPanel::new(),
             pending_save: None,
             project_path: None,
             data_ref: None,
@@ -371,6 +400,9 @@ impl GlassboxApp {
             commands: Vec::new(),
         };
         let first = match file {
+            Some(path) if path.extension().is_some_and(|e| e.eq_ignore_ascii_case("glassbox")) => {
+                Command::OpenProject(path)
+            }
             Some(path) => Command::Load { path, options: LoadOptions::default() },
             None => Command::LoadSample,
         };
@@ -438,6 +470,18 @@ impl GlassboxApp {
                         let busy = self.jobs.iter().any(|(k, _)| *k == JobKind::Rules);
                         let report = self.report.clone();
                         self.rules_panel.ui(ui, report.as_deref().map(|r| (r, self.report_id)), busy, &mut commands);
+                    }
+                    Tab::Plan => {
+                        let busy = PlanBusy {
+                            planner: self.jobs.iter().any(|(k, _)| *k == JobKind::Planner),
+                            live: self.jobs.iter().any(|(k, _)| *k == JobKind::PlanLive),
+                            work: self.jobs.iter().any(|(k, _)| *k == JobKind::PlanWork),
+                        };
+                        let report = self.report.clone();
+                        self.plan_panel.ui(ui, &ds, report.as_deref().map(|r| (r, self.report_id)), busy, &mut commands);
+                        if std::mem::take(&mut self.plan_panel.changed) {
+                            self.dirty = true;
+                        }
                     }
                 },
                 None => {
@@ -586,6 +630,8 @@ impl GlassboxApp {
         if let Some(rules) = self.rules_panel.rules() {
             p.rule_set = Some(rules.clone());
         }
+        p.scenarios.clone_from(&self.plan_panel.scenarios);
+        p.plans.clone_from(&self.plan_panel.plans);
         p
     }
 
@@ -824,6 +870,10 @@ impl GlassboxApp {
                     JobKind::Model => self.error(format!("Training failed: {m}")),
                     JobKind::Explain => self.error(format!("Explanation failed: {m}")),
                     JobKind::Rules => self.error(format!("Rules failed: {m}")),
+                    JobKind::Planner | JobKind::PlanLive | JobKind::PlanWork => {
+                        self.plan_panel.note = Some(m.clone());
+                        self.error(format!("{title} failed: {m}"));
+                    }
                     JobKind::Save => {
                         self.close_after_save = false;
                         self.error(format!("Could not save: {m}"));
@@ -835,8 +885,16 @@ impl GlassboxApp {
         if let Some(fd) = &self.file_dialog {
             match fd.rx.try_recv() {
                 Ok(Some(path)) => {
+                    let purpose = fd.purpose;
                     self.file_dialog = None;
-                    self.commands.push(Command::OpenPath(path));
+                    if purpose == DialogPurpose::Plan {
+                        self.plan_panel.plan_path = path.display().to_string();
+                        self.plan_panel.score_requested = true;
+                        self.plan_panel.section = super::panels::plan::Section::Plan;
+                        self.tab = Tab::Plan;
+                    } else {
+                        self.commands.push(Command::OpenPath(path));
+                    }
                 }
                 Ok(None) | Err(TryRecvError::Disconnected) => {
                     let quick = fd.started.elapsed() < Duration::from_millis(300);
@@ -872,6 +930,7 @@ impl GlassboxApp {
                     self.prefs.remember_file(path, options);
                 }
                 self.data_panel.reset();
+                self.plan_panel.reset();
                 self.data_panel.selected = dataset.columns.iter().position(|c| c.role == Role::Target);
                 self.dataset = Some(Arc::new(dataset));
                 self.data_ref = data_ref;
@@ -892,7 +951,8 @@ impl GlassboxApp {
                 self.tab = Tab::Train;
                 self.dirty = true;
             }
-            JobOutput::ProjectOpened { path, project, dataset, note } => {
+            JobOutput::ProjectOpened { path, mut project, dataset, note } => {
+                self.plan_panel.load_from(&mut project);
                 let name = path.as_ref().map_or_else(|| "recovered session".to_owned(), |p| p.display().to_string());
                 self.info(format!("Opened {name}"));
                 if let Some(n) = note {
@@ -927,6 +987,16 @@ impl GlassboxApp {
                 if self.close_after_save {
                     self.allow_close = true;
                     ctx.send_viewport_cmd(egui::ViewportCommand::Close);
+                }
+            }
+            JobOutput::Planner(id, planner) => {
+                if id == self.report_id {
+                    self.plan_panel.planner = Some((id, planner));
+                }
+            }
+            JobOutput::Plan(id, result) => {
+                if id == self.report_id {
+                    self.plan_panel.receive(result);
                 }
             }
             JobOutput::Rules(result) => {
@@ -990,7 +1060,7 @@ impl GlassboxApp {
     /// Carries out one command.
     pub fn apply(&mut self, ctx: &egui::Context, command: Command) {
         match command {
-            Command::OpenFileDialog => self.open_file_dialog(ctx, false),
+            Command::OpenFileDialog => self.open_file_dialog(ctx, DialogPurpose::Data),
             Command::OpenPath(path) => self.open_path(ctx, path),
             Command::Load { path, options } => {
                 self.import = None;
@@ -1140,7 +1210,7 @@ impl GlassboxApp {
                 self.pending_save =
                     Some((dir.join(format!("{stem}.glassbox")).display().to_string(), SaveWhat::Project));
             }
-            Command::OpenProjectDialog => self.open_file_dialog(ctx, true),
+            Command::OpenProjectDialog => self.open_file_dialog(ctx, DialogPurpose::Project),
             Command::OpenProject(path) => self.open_project(ctx, Some(path), None),
             Command::RelinkData(file) => {
                 if let Some(p) = self.pending_project.take() {
@@ -1230,6 +1300,30 @@ impl GlassboxApp {
                 self.tab = Tab::Data;
             }
             Command::ClearHighlight => self.data_panel.highlight = None,
+            Command::BuildPlanner => {
+                if let (Some(ds), Some(report)) = (self.dataset.clone(), self.report.clone()) {
+                    let id = self.report_id;
+                    self.start_job(ctx, JobKind::Planner, "Preparing planning".into(), move |p| {
+                        let planner = crate::plan::Planner::new(
+                            &report.model,
+                            &ds,
+                            &report.split.train,
+                            &crate::plan::PlannerOptions { seed: report.settings.seed, ..Default::default() },
+                            p,
+                        )?;
+                        Ok(JobOutput::Planner(id, Arc::new(planner)))
+                    });
+                }
+            }
+            Command::Plan(request) => {
+                if let Some((id, planner)) = self.plan_panel.planner.clone() {
+                    let kind = if request.is_live() { JobKind::PlanLive } else { JobKind::PlanWork };
+                    self.start_job(ctx, kind, request.title(), move |p| {
+                        Ok(JobOutput::Plan(id, super::panels::plan::run_request(&planner, request, p)?))
+                    });
+                }
+            }
+            Command::OpenPlanDialog => self.open_file_dialog(ctx, DialogPurpose::Plan),
             Command::Recover => {
                 self.recovery_offered = false;
                 if let Some(r) = self.recovery_path.clone() {
@@ -1320,18 +1414,24 @@ impl GlassboxApp {
         }
     }
 
-    fn open_file_dialog(&mut self, ctx: &egui::Context, project: bool) {
+    fn open_file_dialog(&mut self, ctx: &egui::Context, purpose: DialogPurpose) {
         if self.file_dialog.is_some() {
             return;
         }
         let (tx, rx) = std::sync::mpsc::sync_channel(1);
-        let dialog = if project {
-            rfd::FileDialog::new().set_title("Open a Glassbox project").add_filter("Glassbox project", &["glassbox"])
-        } else {
-            rfd::FileDialog::new()
+        let data_types = ["csv", "tsv", "txt", "dat", "parquet", "xlsx", "xlsm", "xls", "ods"];
+        let dialog = match purpose {
+            DialogPurpose::Project => rfd::FileDialog::new()
+                .set_title("Open a Glassbox project")
+                .add_filter("Glassbox project", &["glassbox"]),
+            DialogPurpose::Data => rfd::FileDialog::new()
                 .set_title("Open plant data")
-                .add_filter("Plant data", &["csv", "tsv", "txt", "dat", "parquet", "xlsx", "xlsm", "xls", "ods"])
-                .add_filter("All files", &["*"])
+                .add_filter("Plant data", &data_types)
+                .add_filter("All files", &["*"]),
+            DialogPurpose::Plan => rfd::FileDialog::new()
+                .set_title("Open a production plan")
+                .add_filter("Production plan", &data_types)
+                .add_filter("All files", &["*"]),
         };
         // macOS wants dialogs on the main thread; elsewhere a thread keeps the window painting.
         if cfg!(target_os = "macos") {
@@ -1347,7 +1447,7 @@ impl GlassboxApp {
                 return;
             }
         }
-        self.file_dialog = Some(FileDialogJob { rx, started: Instant::now() });
+        self.file_dialog = Some(FileDialogJob { purpose, rx, started: Instant::now() });
     }
 }
 

@@ -284,8 +284,22 @@ impl Planner {
 
     /// The median scenario: training median of every number, most frequent level of every
     /// category.
+    /// Numbers are put on the data's resolution (a median of 310.1 and 310.1 computed as
+    /// 310.09999999999997 reads 310.1).
     pub fn median_scenario(&self) -> Scenario {
-        let values: Vec<f64> = self.domains.iter().map(|d| d.fill).collect();
+        let values: Vec<f64> = self
+            .domains
+            .iter()
+            .map(|d| {
+                if d.kind == FeatureKind::Numeric && d.step > 0.0 {
+                    super::Axis { lower: d.min, upper: d.max, step: d.step, scale: d.scale }
+                        .snap(d.fill)
+                        .unwrap_or(d.fill)
+                } else {
+                    d.fill
+                }
+            })
+            .collect();
         self.scenario("median", Origin::Median, &values)
     }
 

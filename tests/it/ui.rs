@@ -343,3 +343,55 @@ fn reads_the_model_as_rules_and_exports_them_for_a_plc() {
     let xml = std::fs::read_to_string(&path).expect("saved");
     assert!(xml.starts_with("<?xml") && xml.contains("FB_Machine_failure"), "{}", &xml[..200.min(xml.len())]);
 }
+
+#[test]
+fn plans_with_scenarios_counterfactuals_and_a_production_plan() {
+    let mut h = app_harness();
+    train_sample(&mut h);
+    h.get_by_label("Plan").click();
+    run_until(&mut h, |a| a.plan_panel.planner.is_some());
+    h.run_steps(3);
+    // The median scenario is there, with a live prediction and an exact waterfall.
+    assert_eq!(h.state().plan_panel.scenarios.len(), 1);
+    h.get_by_label_contains("Prediction:");
+    h.get_by_label_contains("exact TreeSHAP");
+
+    // A known failure (row 50): its scenario predicts failure; a counterfactual reaches "0" and
+    // applying it gives a new scenario the model predicts as "0".
+    h.state_mut().plan_panel.new_row = 50;
+    h.get_by_label("Add").click();
+    h.run_steps(3);
+    assert_eq!(h.state().plan_panel.scenarios.len(), 2);
+    assert_eq!(h.state().plan_panel.scenarios[1].name, "row 50");
+    let planner = h.state().plan_panel.planner.as_ref().map(|(_, p)| p.clone()).expect("planner");
+    let row50 = h.state().plan_panel.scenarios[1].values();
+    assert_eq!(planner.predict(&row50).value, 1.0, "row 50 is a predicted failure");
+    h.state_mut().plan_panel.want_class = 0;
+    h.get_by_label("Find").click();
+    run_until(&mut h, |a| a.plan_panel.counterfactuals.is_some());
+    let found = h.state().plan_panel.counterfactuals.as_ref().map_or(0, |(_, c)| c.found.len());
+    assert!(found >= 1, "at least one counterfactual");
+    h.query_all_by_label("Apply").next().expect("an Apply button").click();
+    h.run_steps(3);
+    let applied = h.state().plan_panel.scenarios.last().expect("scenario").values();
+    assert_eq!(planner.predict(&applied).value, 0.0, "the applied counterfactual gives the wanted class");
+    assert!(h.state().dirty, "scenarios are part of the project");
+
+    // Side by side.
+    h.get_by_label("Compare scenarios").click();
+    h.state_mut().plan_panel.compare = vec![false, true, true];
+    h.run_steps(3);
+    h.get_by_label("top reasons (SHAP)");
+
+    // The example plan, scored with a flag per risky run.
+    h.get_by_label("Production plan").click();
+    h.run_steps(2);
+    h.get_by_label("Score the example plan").click();
+    run_until(&mut h, |a| !a.plan_panel.plans.is_empty());
+    let plan = h.state().plan_panel.plans.last().expect("plan").clone();
+    assert_eq!(plan.scored.runs.len(), 24);
+    h.get_by_label_contains("24 runs,");
+    let project = h.state().session_project();
+    assert_eq!(project.plans.len(), 1);
+    assert_eq!(project.scenarios.len(), 3);
+}
