@@ -10,6 +10,7 @@
 //!
 //! [`app`] (egui) and [`cli`] (the `glassbox` command) are thin faces over it.
 
+#[cfg(feature = "gui")]
 pub mod app;
 pub mod cli;
 pub mod data;

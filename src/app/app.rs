@@ -77,6 +77,13 @@ pub enum Command {
         /// The content.
         text: String,
     },
+    /// Save the part of the window in `rect` (a plot) as a PNG file the user picks.
+    SavePng {
+        /// Suggested file name.
+        name: String,
+        /// The plot's rectangle, in points.
+        rect: egui::Rect,
+    },
     /// Write the pending save to this path.
     SaveTo(PathBuf),
     /// Forget the pending save.
@@ -154,6 +161,8 @@ pub enum CloseChoice {
 pub enum SaveWhat {
     /// Text (CSV, SVG, code).
     Text(String),
+    /// Bytes (PNG).
+    Bytes(Vec<u8>),
     /// The session as a project file.
     Project,
 }
@@ -295,6 +304,9 @@ enum DialogPurpose {
     Plan,
 }
 
+/// A plot saved as PNG: its file name and bytes, or why not.
+type PngResult = Result<(String, Vec<u8>), String>;
+
 /// A native file dialog running on its own thread.
 struct FileDialogJob {
     purpose: DialogPurpose,
@@ -359,6 +371,7 @@ pub struct GlassboxApp {
     pub cjk_font: Option<String>,
     jobs: Vec<(JobKind, Job<JobOutput>)>,
     file_dialog: Option<FileDialogJob>,
+    png: Option<Receiver<PngResult>>,
     commands: Vec<Command>,
 }
 
@@ -397,6 +410,7 @@ impl GlassboxApp {
             cjk_font: None,
             jobs: Vec::new(),
             file_dialog: None,
+            png: None,
             commands: Vec::new(),
         };
         let first = match file {
@@ -882,6 +896,21 @@ impl GlassboxApp {
                 JobOutcome::Cancelled => self.info(format!("{title}: cancelled; nothing changed.")),
             }
         }
+        if let Some(rx) = &self.png {
+            match rx.try_recv() {
+                Ok(Ok((name, bytes))) => {
+                    self.png = None;
+                    let dir = self.save_dir();
+                    self.pending_save = Some((dir.join(name).display().to_string(), SaveWhat::Bytes(bytes)));
+                }
+                Ok(Err(e)) => {
+                    self.png = None;
+                    self.error(format!("Could not save the plot: {e}"));
+                }
+                Err(TryRecvError::Disconnected) => self.png = None,
+                Err(TryRecvError::Empty) => ctx.request_repaint_after(Duration::from_millis(50)),
+            }
+        }
         if let Some(fd) = &self.file_dialog {
             match fd.rx.try_recv() {
                 Ok(Some(path)) => {
@@ -1161,17 +1190,26 @@ impl GlassboxApp {
                 }
             }
             Command::SaveText { name, text } => {
-                let dir = self
-                    .prefs
-                    .recent_files
-                    .first()
-                    .and_then(|r| r.path.parent().map(std::path::Path::to_path_buf))
-                    .or_else(|| std::env::current_dir().ok())
-                    .unwrap_or_default();
+                let dir = self.save_dir();
                 self.pending_save = Some((dir.join(name).display().to_string(), SaveWhat::Text(text)));
+            }
+            Command::SavePng { name, rect } => {
+                let (tx, rx) = std::sync::mpsc::sync_channel(1);
+                let ppp = ctx.pixels_per_point();
+                let repaint = ctx.clone();
+                ctx.request_screenshot(move |image| {
+                    let png = super::widgets::png_of_region(&image, rect, ppp);
+                    let _ = tx.send(png.map(|bytes| (name, bytes)));
+                    repaint.request_repaint();
+                });
+                self.png = Some(rx);
             }
             Command::SaveTo(path) => match self.pending_save.take() {
                 Some((_, SaveWhat::Text(text))) => match crate::project::write_atomically(&path, text.as_bytes()) {
+                    Ok(()) => self.info(format!("Saved {}", path.display())),
+                    Err(e) => self.error(format!("Could not save: {e}")),
+                },
+                Some((_, SaveWhat::Bytes(bytes))) => match crate::project::write_atomically(&path, &bytes) {
                     Ok(()) => self.info(format!("Saved {}", path.display())),
                     Err(e) => self.error(format!("Could not save: {e}")),
                 },
@@ -1395,6 +1433,16 @@ impl GlassboxApp {
         self.jobs.push((kind, Job::spawn(title, ctx, work)));
     }
 
+    /// Where save dialogs start: the folder of the last data file, else the working folder.
+    fn save_dir(&self) -> PathBuf {
+        self.prefs
+            .recent_files
+            .first()
+            .and_then(|r| r.path.parent().map(std::path::Path::to_path_buf))
+            .or_else(|| std::env::current_dir().ok())
+            .unwrap_or_default()
+    }
+
     fn open_path(&mut self, ctx: &egui::Context, path: PathBuf) {
         if !path.is_file() {
             let why = if path.is_dir() { "it is a folder" } else { "there is no such file" };
@@ -1451,9 +1499,55 @@ impl GlassboxApp {
     }
 }
 
+/// Frame times written to a file for measurement (`GLASSBOX_FRAME_LOG=FILE`): one line per
+/// frame with the seconds since start, the CPU time of the previous frame in milliseconds (as
+/// eframe measures it: our UI code and egui's layout and tessellation), the running jobs and
+/// the panel shown. While it is on, the window repaints continuously, so idle frames are
+/// measured too. `benches/frame_time.sh` drives the app and summarises the log.
+struct FrameLog {
+    out: std::io::BufWriter<std::fs::File>,
+    started: Instant,
+    last_flush: Instant,
+}
+
+impl FrameLog {
+    fn from_env() -> Option<Self> {
+        let path = std::env::var_os("GLASSBOX_FRAME_LOG")?;
+        let file = std::fs::File::create(path).ok()?;
+        Some(Self { out: std::io::BufWriter::new(file), started: Instant::now(), last_flush: Instant::now() })
+    }
+
+    fn record(&mut self, cpu_seconds: Option<f32>, jobs: usize, tab: Tab) {
+        use std::io::Write as _;
+        if let Some(cpu) = cpu_seconds {
+            let _ = writeln!(
+                self.out,
+                "{:.4} {:.3} {jobs} {}",
+                self.started.elapsed().as_secs_f64(),
+                f64::from(cpu) * 1000.0,
+                tab.label().replace(' ', "_")
+            );
+        }
+        if self.last_flush.elapsed() > Duration::from_secs(1) {
+            let _ = self.out.flush();
+            self.last_flush = Instant::now();
+        }
+    }
+}
+
+thread_local! {
+    static FRAME_LOG: std::cell::RefCell<Option<FrameLog>> = std::cell::RefCell::new(FrameLog::from_env());
+}
+
 impl eframe::App for GlassboxApp {
-    fn ui(&mut self, ui: &mut Ui, _frame: &mut eframe::Frame) {
+    fn ui(&mut self, ui: &mut Ui, frame: &mut eframe::Frame) {
         self.show(ui);
+        FRAME_LOG.with_borrow_mut(|log| {
+            if let Some(log) = log {
+                log.record(frame.info().cpu_usage, self.jobs.len(), self.tab);
+                ui.ctx().request_repaint();
+            }
+        });
     }
 
     fn save(&mut self, storage: &mut dyn eframe::Storage) {

@@ -135,9 +135,56 @@ pub fn waterfall_rows(base: f64, items: &[(String, f64)], max_rows: usize, fmt: 
     rows
 }
 
+/// The part `rect` (in points) of a screenshot taken at `pixels_per_point`, as PNG bytes. The
+/// rectangle is clipped to the image, so a plot partly scrolled out of view still saves.
+///
+/// # Errors
+/// An empty region, or an encoder failure.
+pub fn png_of_region(image: &egui::ColorImage, rect: Rect, pixels_per_point: f32) -> Result<Vec<u8>, String> {
+    use image::ImageEncoder as _;
+    let [w, h] = image.size;
+    let ppp = if pixels_per_point.is_finite() && pixels_per_point > 0.0 { pixels_per_point } else { 1.0 };
+    let bounds = Rect::from_min_size(Pos2::ZERO, Vec2::new(w as f32 / ppp, h as f32 / ppp));
+    let clipped = rect.intersect(bounds);
+    if !clipped.is_positive() || clipped.width() * ppp < 1.0 || clipped.height() * ppp < 1.0 {
+        return Err("the plot is not on screen; scroll it into view and save again".into());
+    }
+    let part = image.region(&clipped, Some(ppp));
+    let rgba: Vec<u8> = part.pixels.iter().flat_map(Color32::to_srgba_unmultiplied).collect();
+    let mut out = Vec::new();
+    image::codecs::png::PngEncoder::new(&mut out)
+        .write_image(&rgba, part.size[0] as u32, part.size[1] as u32, image::ExtendedColorType::Rgba8)
+        .map_err(|e| format!("could not encode the PNG: {e}"))?;
+    Ok(out)
+}
+
+/// A "Save … (PNG)" button for the plot drawn in `rect`.
+pub fn png_button(ui: &mut Ui, label: &str, name: &str, rect: Rect, commands: &mut Vec<crate::app::Command>) {
+    if ui.button(label).on_hover_text("Saves the plot as it is drawn on screen").clicked() {
+        commands.push(crate::app::Command::SavePng { name: name.to_owned(), rect });
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn png_of_a_region_is_that_region() {
+        let mut img = egui::ColorImage::filled([40, 20], Color32::WHITE);
+        for y in 0..20 {
+            for x in 20..40 {
+                img.pixels[y * 40 + x] = Color32::from_rgb(200, 10, 10);
+            }
+        }
+        // Points at 2 pixels per point: the right half is x 10..20 points.
+        let png =
+            png_of_region(&img, Rect::from_min_max(Pos2::new(10.0, 0.0), Pos2::new(30.0, 10.0)), 2.0).expect("png");
+        let decoded = image::load_from_memory(&png).expect("decodes").to_rgba8();
+        assert_eq!(decoded.dimensions(), (20, 20), "clipped to the image");
+        assert!(decoded.pixels().all(|p| p.0 == [200, 10, 10, 255]));
+        assert!(png_of_region(&img, Rect::from_min_max(Pos2::new(50.0, 0.0), Pos2::new(60.0, 5.0)), 2.0).is_err());
+    }
 
     #[test]
     fn waterfall_runs_from_base_to_prediction() {

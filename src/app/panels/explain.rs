@@ -238,68 +238,78 @@ impl ExplainPanel {
             });
             ui.add_space(6.0);
             let label_w = 190.0;
-            ui.columns(3, |cols| {
-                cols[0].label(RichText::new("Mean |SHAP|").strong());
-                let rows: Vec<BarRow> = order
-                    .iter()
-                    .map(|&j| BarRow {
-                        label: names[j].clone(),
-                        value: g.mean_abs_shap[j],
-                        start: 0.0,
-                        error: None,
-                        color: UP,
-                        value_text: format!("{:.4}", g.mean_abs_shap[j]),
-                    })
-                    .collect();
-                hbar_chart(&mut cols[0], &rows, label_w);
-                cols[1].label(
-                    RichText::new(format!(
-                        "Permutation ({} drop when shuffled)",
-                        if model.task == Task::Classification { "accuracy" } else { "R²" }
-                    ))
-                    .strong(),
-                );
-                if let Some(p) = &g.permutation {
+            let importance = ui.scope(|ui| {
+                ui.columns(3, |cols| {
+                    cols[0].label(RichText::new("Mean |SHAP|").strong());
                     let rows: Vec<BarRow> = order
                         .iter()
                         .map(|&j| BarRow {
                             label: names[j].clone(),
-                            value: p.mean[j],
+                            value: g.mean_abs_shap[j],
                             start: 0.0,
-                            error: Some(p.std[j]),
-                            color: Color32::from_rgb(90, 150, 90),
-                            value_text: format!("{:.4}", p.mean[j]),
+                            error: None,
+                            color: UP,
+                            value_text: format!("{:.4}", g.mean_abs_shap[j]),
                         })
                         .collect();
-                    hbar_chart(&mut cols[1], &rows, label_w);
-                }
-                cols[2].label(RichText::new("Impurity (tree splits)").strong());
-                match &g.impurity {
-                    Some(imp) => {
+                    hbar_chart(&mut cols[0], &rows, label_w);
+                    cols[1].label(
+                        RichText::new(format!(
+                            "Permutation ({} drop when shuffled)",
+                            if model.task == Task::Classification { "accuracy" } else { "R²" }
+                        ))
+                        .strong(),
+                    );
+                    if let Some(p) = &g.permutation {
                         let rows: Vec<BarRow> = order
                             .iter()
                             .map(|&j| BarRow {
                                 label: names[j].clone(),
-                                value: imp[j],
+                                value: p.mean[j],
                                 start: 0.0,
-                                error: None,
-                                color: Color32::from_rgb(150, 120, 190),
-                                value_text: format!("{:.3}", imp[j]),
+                                error: Some(p.std[j]),
+                                color: Color32::from_rgb(90, 150, 90),
+                                value_text: format!("{:.4}", p.mean[j]),
                             })
                             .collect();
-                        hbar_chart(&mut cols[2], &rows, label_w);
+                        hbar_chart(&mut cols[1], &rows, label_w);
                     }
-                    None => {
-                        cols[2].label(RichText::new("Only trees have split importance.").weak());
+                    cols[2].label(RichText::new("Impurity (tree splits)").strong());
+                    match &g.impurity {
+                        Some(imp) => {
+                            let rows: Vec<BarRow> = order
+                                .iter()
+                                .map(|&j| BarRow {
+                                    label: names[j].clone(),
+                                    value: imp[j],
+                                    start: 0.0,
+                                    error: None,
+                                    color: Color32::from_rgb(150, 120, 190),
+                                    value_text: format!("{:.3}", imp[j]),
+                                })
+                                .collect();
+                            hbar_chart(&mut cols[2], &rows, label_w);
+                        }
+                        None => {
+                            cols[2].label(RichText::new("Only trees have split importance.").weak());
+                        }
                     }
-                }
+                });
             });
+            crate::app::widgets::png_button(
+                ui,
+                "Save importance (PNG)…",
+                "importance.png",
+                importance.response.rect,
+                commands,
+            );
             ui.add_space(10.0);
             ui.label(
                 RichText::new("SHAP summary: each dot is a row; colour is the feature's value (blue low, red high)")
                     .strong(),
             );
-            beeswarm(ui, &g, &order);
+            let rect = beeswarm(ui, &g, &order);
+            crate::app::widgets::png_button(ui, "Save summary plot (PNG)…", "shap_summary.png", rect, commands);
             ui.add_space(10.0);
             ui.horizontal(|ui| {
                 ui.label(RichText::new("Feature:").strong());
@@ -313,10 +323,26 @@ impl ExplainPanel {
             });
             let partner = g.strongest_partner(self.feature);
             ui.columns(2, |cols| {
-                dependence(&mut cols[0], &g, model, self.feature, partner);
+                let rect = dependence(&mut cols[0], &g, model, self.feature, partner);
+                crate::app::widgets::png_button(
+                    &mut cols[0],
+                    "Save dependence plot (PNG)…",
+                    &format!("dependence_{}.png", png_name(names.get(self.feature).map_or("", String::as_str))),
+                    rect,
+                    commands,
+                );
                 let pdp = self.results.pdp.as_ref().filter(|(f, _)| *f == self.feature).map(|(_, p)| p.clone());
                 match pdp {
-                    Some(p) => pdp_plot(&mut cols[1], &p, model, self.feature),
+                    Some(p) => {
+                        let rect = pdp_plot(&mut cols[1], &p, model, self.feature);
+                        crate::app::widgets::png_button(
+                            &mut cols[1],
+                            "Save PDP/ICE plot (PNG)…",
+                            &format!("pdp_{}.png", png_name(names.get(self.feature).map_or("", String::as_str))),
+                            rect,
+                            commands,
+                        );
+                    }
                     None => {
                         cols[1].label(RichText::new("Partial dependence and ICE").strong());
                         if cols[1]
@@ -422,7 +448,10 @@ impl ExplainPanel {
             ui.columns(if lime.is_some() { 2 } else { 1 }, |cols| {
                 cols[0].label(RichText::new("SHAP: from the base value to this prediction").strong());
                 let rows = waterfall_rows(base, &items, 12, |v| format!("{v:.4}"));
+                let top = cols[0].cursor().top();
                 hbar_chart(&mut cols[0], &rows, 230.0);
+                let rect = egui::Rect::from_x_y_ranges(cols[0].max_rect().x_range(), top..=cols[0].cursor().top());
+                crate::app::widgets::png_button(&mut cols[0], "Save waterfall (PNG)…", &format!("waterfall_row{}.png", self.row), rect, commands);
                 if ui_button(&mut cols[0], "Save waterfall (SVG)…") {
                     commands.push(Command::SaveText { name: format!("waterfall_row{}.svg", self.row), text: crate::explain::svg::waterfall(&format!("Row {}", self.row), base, &items) });
                 }
@@ -511,7 +540,7 @@ fn value_ranks(raw: &crate::matrix::Matrix, j: usize) -> Vec<f64> {
     rank
 }
 
-fn beeswarm(ui: &mut Ui, g: &GlobalExplanation, order: &[usize]) {
+fn beeswarm(ui: &mut Ui, g: &GlobalExplanation, order: &[usize]) -> egui::Rect {
     const BINS: usize = 9;
     let names = &g.shap.features;
     let n = g.shap.values.n_rows();
@@ -527,7 +556,7 @@ fn beeswarm(ui: &mut Ui, g: &GlobalExplanation, order: &[usize]) {
         }
     }
     let labels: Vec<String> = order.iter().rev().map(|&j| names[j].clone()).collect();
-    Plot::new("beeswarm")
+    let shown = Plot::new("beeswarm")
         .height((order.len() as f32 * 34.0).clamp(160.0, 520.0))
         .x_axis_label("SHAP value (effect on the output)")
         .show_grid([true, false])
@@ -551,9 +580,16 @@ fn beeswarm(ui: &mut Ui, g: &GlobalExplanation, order: &[usize]) {
             }
             p.vline(egui_plot::VLine::new("zero", 0.0).color(Color32::GRAY));
         });
+    shown.response.rect
 }
 
-fn dependence(ui: &mut Ui, g: &GlobalExplanation, model: &TrainedModel, feature: usize, partner: Option<usize>) {
+fn dependence(
+    ui: &mut Ui,
+    g: &GlobalExplanation,
+    model: &TrainedModel,
+    feature: usize,
+    partner: Option<usize>,
+) -> egui::Rect {
     const BINS: usize = 9;
     let names = &g.shap.features;
     let title = match partner {
@@ -586,10 +622,12 @@ fn dependence(ui: &mut Ui, g: &GlobalExplanation, model: &TrainedModel, feature:
             p.points(Points::new(format!("{b}"), pts).radius(2.0).color(value_color(b as f64 / (BINS - 1) as f64)));
         }
         p.hline(egui_plot::HLine::new("zero", 0.0).color(Color32::GRAY));
-    });
+    })
+    .response
+    .rect
 }
 
-fn pdp_plot(ui: &mut Ui, p: &PartialDependence, model: &TrainedModel, feature: usize) {
+fn pdp_plot(ui: &mut Ui, p: &PartialDependence, model: &TrainedModel, feature: usize) -> egui::Rect {
     let f = &model.pipeline.features[feature];
     ui.label(RichText::new(format!("Partial dependence (thick) and ICE curves of {} rows", p.ice.n_rows())).strong());
     Plot::new(("pdp", feature))
@@ -610,5 +648,12 @@ fn pdp_plot(ui: &mut Ui, p: &PartialDependence, model: &TrainedModel, feature: u
             plot.line(
                 Line::new("average (PDP)", PlotPoints::from(pts)).color(Color32::from_rgb(230, 140, 30)).width(3.0),
             );
-        });
+        })
+        .response
+        .rect
+}
+
+/// A file-name-safe form of a feature name.
+fn png_name(name: &str) -> String {
+    name.chars().map(|c| if c.is_alphanumeric() { c } else { '_' }).collect::<String>().trim_matches('_').to_owned()
 }

@@ -752,7 +752,7 @@ impl PlanPanel {
                 Ok(s) => {
                     let d = &domains[s.feature];
                     let pts: Vec<[f64; 2]> = s.xs.iter().zip(&s.ys).map(|(x, y)| [*x, *y]).collect();
-                    Plot::new(("sweep", s.feature))
+                    let shown = Plot::new(("sweep", s.feature))
                         .height(220.0)
                         .x_axis_label(d.name.clone())
                         .y_axis_label(y_label.clone())
@@ -768,6 +768,13 @@ impl PlanPanel {
                             );
                             p.vline(egui_plot::VLine::new("current", s.current.0).color(Color32::GRAY));
                         });
+                    widgets::png_button(
+                        ui,
+                        "Save sweep (PNG)…",
+                        &format!("sweep_{}.png", s.name.replace(|c: char| !c.is_alphanumeric(), "_")),
+                        shown.response.rect,
+                        commands,
+                    );
                 }
                 Err(e) => {
                     ui.colored_label(ui.visuals().warn_fg_color, e);
@@ -792,7 +799,9 @@ impl PlanPanel {
             if !same(v, values) {
                 ui.label(RichText::new("(for earlier values: press Heatmap to update)").small().weak());
             }
-            heatmap_ui(ui, planner, h, &y_label);
+            if let Some(rect) = heatmap_ui(ui, planner, h, &y_label) {
+                widgets::png_button(ui, "Save heatmap (PNG)…", "heatmap.png", rect, commands);
+            }
         }
     }
 
@@ -1375,10 +1384,10 @@ fn feature_combo(ui: &mut Ui, id: &str, selected: &mut usize, domains: &[crate::
 
 /// Draws a heatmap of the output over two features, with the scenario's point marked and the
 /// value under the pointer.
-fn heatmap_ui(ui: &mut Ui, planner: &Planner, h: &Heatmap, what: &str) {
+fn heatmap_ui(ui: &mut Ui, planner: &Planner, h: &Heatmap, what: &str) -> Option<Rect> {
     let (nx, ny) = (h.xs.len(), h.ys.len());
     if nx == 0 || ny == 0 {
-        return;
+        return None;
     }
     let (lo, hi) = (0..ny)
         .flat_map(|i| h.z.row(i).iter().copied())
@@ -1491,6 +1500,7 @@ fn heatmap_ui(ui: &mut Ui, planner: &Planner, h: &Heatmap, what: &str) {
         ));
     }
     ui.label(RichText::new(format!("{what} over {xn} and {yn}; the ring is this scenario ({cz:.4})")).small());
+    Some(rect)
 }
 
 fn shorten(s: &str, n: usize) -> String {
