@@ -141,7 +141,19 @@ fn level_code(v: f64) -> Option<usize> {
 
 /// A number as rules print it: the shortest text that reads back as the same value.
 pub fn number(v: f64) -> String {
-    crate::data::format_number(v)
+    if !v.is_finite() || v == 0.0 {
+        return crate::data::format_number(v);
+    }
+    // The shortest decimal within a relative 1e-12 of the value: a split point stored as
+    // 60.650000000000006 reads 60.65. Data values never sit that close to a split point, so
+    // the text decides every row as the number does; exports write the exact literal.
+    (1..=17)
+        .map(|digits| format!("{v:.*e}", digits - 1))
+        .find_map(|text| {
+            let parsed: f64 = text.parse().ok()?;
+            ((parsed - v).abs() <= 1e-12 * v.abs()).then(|| crate::data::format_number(parsed))
+        })
+        .unwrap_or_else(|| crate::data::format_number(v))
 }
 
 /// How well a rule does on the rows it covers (its first-match rows).

@@ -309,7 +309,7 @@ impl RulesPanel {
             .column(TableColumn::initial(140.0).clip(true))
             .column(TableColumn::exact(120.0))
             .column(TableColumn::exact(90.0))
-            .column(TableColumn::exact(100.0))
+            .column(TableColumn::initial(130.0))
             .header(row_h, |mut h| {
                 for t in ["#", "IF", "THEN", "support", "confidence", held_out_label] {
                     h.col(|ui| {
