@@ -10,6 +10,13 @@ starts training from the Train panel, and prints the frame times of each phase.
 
     cargo build --release
     python3 benches/frame_time.py [--binary target/release/glassbox] [--csv FILE] [--size 1600x1000]
+    python3 benches/frame_time.py --plan-project svm.glassbox   # dragging a Plan slider instead
+
+With --plan-project the app opens that project, shows the Plan panel and drags the slider of the
+scenario's fifth feature (Torque on the AI4I sample) back and forth for ten seconds: the
+prediction, the envelope check and the sweep follow every frame; for an SVM the KernelSHAP
+waterfall follows as a background job. Make the project with, for example,
+`glassbox train sample_data/ai4i2020.csv --target "Machine failure" --model svm --max-train-rows 8000 --out svm.glassbox`.
 
 Needs Xvfb and xdotool (`apt-get install xvfb xdotool`). Without --csv it writes a generated
 1,000,000 x 14 CSV to target/bench-data/plant_1m_x14.csv (as benches/load.rs does).
@@ -58,11 +65,12 @@ def main():
     ap.add_argument("--csv", default="target/bench-data/plant_1m_x14.csv")
     ap.add_argument("--size", default="1600x1000")
     ap.add_argument("--load-timeout", type=float, default=180.0)
+    ap.add_argument("--plan-project", help="measure dragging a Plan slider with this project open")
     args = ap.parse_args()
     for tool in ("Xvfb", "xdotool"):
         if not shutil.which(tool):
             sys.exit(f"error: {tool} is missing (apt-get install xvfb xdotool)")
-    if not os.path.exists(args.csv):
+    if not args.plan_project and not os.path.exists(args.csv):
         print(f"writing {args.csv} …", file=sys.stderr)
         generate(args.csv)
     w, h = (int(x) for x in args.size.split("x"))
@@ -74,7 +82,8 @@ def main():
     env = dict(os.environ, DISPLAY=display, LIBGL_ALWAYS_SOFTWARE="1", GLASSBOX_FRAME_LOG=log)
     env.pop("WAYLAND_DISPLAY", None)
     t0 = time.time()
-    app = subprocess.Popen([args.binary, args.csv], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    opened = args.plan_project or args.csv
+    app = subprocess.Popen([args.binary, opened], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     marks = {}
 
     def now():
@@ -89,8 +98,8 @@ def main():
             with open(log) as f:
                 for line in f:
                     p = line.split()
-                    if len(p) == 4:
-                        out.append((float(p[0]), float(p[1]), int(p[2]), p[3]))
+                    if len(p) == 5:
+                        out.append((float(p[0]), float(p[1]), int(p[3]), p[4], float(p[2])))
         except FileNotFoundError:
             pass
         return out
@@ -102,28 +111,48 @@ def main():
         while time.time() < deadline:
             time.sleep(1)
             fr = frames()
-            if any(j > 0 for _, _, j, _ in fr):
+            if any(j > 0 for _, _, j, _, _ in fr):
                 seen_job = True
-            if seen_job and fr and all(j == 0 for _, _, j, _ in fr[-20:]):
+            if (seen_job or now() > 5) and len(fr) > 20 and all(j == 0 for _, _, j, _, _ in fr[-20:]):
                 break
         else:
             sys.exit("error: the data did not load in time")
         marks["loaded"] = now()
-        time.sleep(5)
-        marks["idle_end"] = now()
-        # Scroll the table: the mouse over the middle of the window, wheel down, then up.
-        xdo("mousemove", str(w // 2 + 150), str(h // 2))
-        marks["scroll_start"] = now()
-        for _ in range(3):
-            xdo("click", "--repeat", "60", "--delay", "25", "5")
-            xdo("click", "--repeat", "30", "--delay", "25", "4")
-        marks["scroll_end"] = now()
-        # Train: the Train tab, then its Train button (positions at 1600x1000, egui's default scale).
-        xdo("mousemove", "88", "37", "click", "1")
-        time.sleep(1)
-        xdo("mousemove", "62", "477", "click", "1")
-        marks["train_clicked"] = now()
-        time.sleep(15)
+        if args.plan_project:
+            # The Plan tab, then wait for the planner (a job) to finish.
+            xdo("mousemove", "364", "37", "click", "1")
+            time.sleep(8)
+            marks["drag_start"] = now()
+            # The fifth feature's slider (positions at 1600x1000, egui's default scale).
+            y = "313"
+            xdo("mousemove", "160", y, "mousedown", "1")
+            end = time.time() + 10
+            x, step = 160, 3
+            while time.time() < end:
+                x += step
+                if x > 250 or x < 160:
+                    step = -step
+                xdo("mousemove", str(x), y)
+                time.sleep(0.016)
+            xdo("mouseup", "1")
+            marks["drag_end"] = now()
+            time.sleep(1)
+        else:
+            time.sleep(5)
+            marks["idle_end"] = now()
+            # Scroll the table: the mouse over the middle of the window, wheel down, then up.
+            xdo("mousemove", str(w // 2 + 150), str(h // 2))
+            marks["scroll_start"] = now()
+            for _ in range(3):
+                xdo("click", "--repeat", "60", "--delay", "25", "5")
+                xdo("click", "--repeat", "30", "--delay", "25", "4")
+            marks["scroll_end"] = now()
+            # Train: the Train tab, then its Train button (positions at 1600x1000, default scale).
+            xdo("mousemove", "88", "37", "click", "1")
+            time.sleep(1)
+            xdo("mousemove", "62", "477", "click", "1")
+            marks["train_clicked"] = now()
+            time.sleep(15)
         marks["end"] = now()
     finally:
         app.terminate()
@@ -134,14 +163,25 @@ def main():
         xvfb.terminate()
 
     fr = frames()
-    # The app's clock starts a little after the process; align on the first frame.
-    def between(a, b, jobs=None):
-        return [ms for t, ms, j, _ in fr if a + 0.3 <= t <= b - 0.1 and (jobs is None or (j > 0) == jobs)]
-    print(f"{len(fr)} frames logged, window {args.size}, data {args.csv}")
-    print(summary("loading (job running)", [ms for t, ms, j, _ in fr if t < marks["loaded"] and j > 0]))
-    print(summary("idle, 1M rows open", between(marks["loaded"], marks["idle_end"])))
-    print(summary("scrolling the table", between(marks["scroll_start"], marks["scroll_end"])))
-    print(summary("training job running", between(marks["train_clicked"], marks["end"], jobs=True)))
+
+    def between(a, b, jobs=None, ui_only=False):
+        return [u if ui_only else ms for t, ms, j, _, u in fr
+                if a + 0.3 <= t <= b - 0.1 and (jobs is None or (j > 0) == jobs)]
+
+    print(f"{len(fr)} frames logged, window {args.size}, {opened}")
+    print("whole frame (UI code, tessellation, OpenGL calls; software OpenGL rasterises on the CPU here):")
+    phases = [("loading (job running)", 0.0, marks["loaded"], True)]
+    if args.plan_project:
+        phases += [("dragging a Plan slider", marks["drag_start"], marks["drag_end"], None)]
+    else:
+        phases += [("idle, data open", marks["loaded"], marks["idle_end"], None),
+                   ("scrolling the table", marks["scroll_start"], marks["scroll_end"], None),
+                   ("training job running", marks["train_clicked"], marks["end"], True)]
+    for name, a, b, jobs in phases:
+        print("  " + summary(name, between(a, b, jobs)))
+    print("UI code alone (our panels and egui's layout):")
+    for name, a, b, jobs in phases:
+        print("  " + summary(name, between(a, b, jobs, ui_only=True)))
     os.unlink(log)
 
 

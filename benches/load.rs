@@ -4,7 +4,13 @@
 //! the bench prints the dataset's memory against the file's numeric size (rows × columns × 8
 //! bytes). Run with `cargo bench --bench load`.
 
-#![allow(clippy::expect_used, clippy::unwrap_used, clippy::cast_possible_truncation, clippy::cast_sign_loss)] // a benchmark, not product code
+#![allow(
+    clippy::expect_used,
+    clippy::unwrap_used,
+    clippy::indexing_slicing,
+    clippy::cast_possible_truncation,
+    clippy::cast_sign_loss
+)] // a benchmark, not product code
 
 use std::fmt::Write as _;
 use std::hint::black_box;

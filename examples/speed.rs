@@ -19,6 +19,8 @@
 
 // A measuring program: casts turn row counts and random numbers into indices and back.
 #![allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+// It reads benchmark data of a known shape, whose rows and columns its indices stay within.
+#![allow(clippy::indexing_slicing)]
 
 use std::io::{BufWriter, Write as _};
 use std::path::{Path, PathBuf};

@@ -16,12 +16,19 @@ pub mod cli;
 pub mod data;
 pub mod error;
 pub mod explain;
+// The raw export tree is built node by node from a validated tree, so its indices are in range.
+#[allow(clippy::indexing_slicing)]
 pub mod export;
+// The accessors index by (i, j) that callers keep below the shape; `from_vec` and
+// deserialisation check that the data fits the shape.
+#[allow(clippy::indexing_slicing)]
 pub mod matrix;
 pub mod metrics;
 pub mod model;
 pub mod plan;
 pub mod progress;
+// Reading the data file to hash it slices its buffer by what `read` returned, at most its length.
+#[allow(clippy::indexing_slicing)]
 pub mod project;
 pub mod rules;
 pub mod sample;

@@ -3,11 +3,31 @@
 use serde::{Deserialize, Serialize};
 
 /// Rows × columns of numbers, row-major. `NaN` marks a missing value.
+///
+/// Read from a file (a project, a recovery file) it is checked like [`Matrix::from_vec`], so a
+/// damaged file gives an error instead of a matrix whose rows lie outside its data.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(try_from = "MatrixParts")]
 pub struct Matrix {
     data: Vec<f64>,
     n_rows: usize,
     n_cols: usize,
+}
+
+/// The fields of a [`Matrix`] as stored, before their shape is checked.
+#[derive(Deserialize)]
+struct MatrixParts {
+    data: Vec<f64>,
+    n_rows: usize,
+    n_cols: usize,
+}
+
+impl TryFrom<MatrixParts> for Matrix {
+    type Error = crate::Error;
+
+    fn try_from(p: MatrixParts) -> crate::Result<Self> {
+        Self::from_vec(p.data, p.n_rows, p.n_cols)
+    }
 }
 
 impl Matrix {
@@ -21,10 +41,11 @@ impl Matrix {
     /// # Errors
     /// When `data.len() != n_rows * n_cols`.
     pub fn from_vec(data: Vec<f64>, n_rows: usize, n_cols: usize) -> crate::Result<Self> {
-        if data.len() != n_rows * n_cols {
+        // A shape read from a file may be anything; its product must not overflow.
+        if n_rows.checked_mul(n_cols) != Some(data.len()) {
             return Err(crate::Error::invalid(format!(
                 "a {n_rows}×{n_cols} matrix needs {} values, not {}",
-                n_rows * n_cols,
+                n_rows.checked_mul(n_cols).map_or_else(|| "more than 2^64".into(), |n| n.to_string()),
                 data.len()
             )));
         }
@@ -142,5 +163,19 @@ mod tests {
         assert!(Matrix::from_vec(vec![1.0], 2, 2).is_err());
         let empty_cols = Matrix::zeros(3, 0);
         assert_eq!(empty_cols.rows().count(), 3);
+    }
+
+    #[test]
+    fn a_stored_matrix_is_checked_when_read() {
+        let m = Matrix::from_rows(&[[1.0, 2.0], [3.0, 4.0]], 2).expect("valid");
+        let back: Matrix = serde_json::from_str(&serde_json::to_string(&m).expect("json")).expect("reads");
+        assert_eq!(back, m);
+        for bad in [
+            r#"{"data":[1.0,2.0,3.0],"n_rows":2,"n_cols":2}"#,
+            r#"{"data":[],"n_rows":4294967296,"n_cols":4294967296}"#,
+        ] {
+            let e = serde_json::from_str::<Matrix>(bad).expect_err("a shape that does not fit its data");
+            assert!(e.to_string().contains("matrix needs"), "{e}");
+        }
     }
 }

@@ -1052,8 +1052,8 @@ impl GlassboxApp {
                 }
             }
             JobOutput::Searched { result, settings } => {
-                if let Some(best) = result.best_params() {
-                    let c = &result.candidates[result.best];
+                if let Some(c) = result.candidates.get(result.best) {
+                    let best = &c.params;
                     self.info(format!(
                         "Best of {} settings by {}: {} ({:.3} ± {:.3}); training it now",
                         result.candidates.len(),
@@ -1455,7 +1455,7 @@ impl GlassboxApp {
         }
         let mut head = [0u8; 8];
         let n = std::fs::File::open(&path).and_then(|mut f| std::io::Read::read(&mut f, &mut head)).unwrap_or(0);
-        if crate::data::detect_format(&path, &head[..n]) == FileFormat::Parquet {
+        if crate::data::detect_format(&path, head.get(..n).unwrap_or(&head)) == FileFormat::Parquet {
             self.apply(ctx, Command::Load { path, options: LoadOptions::default() });
         } else {
             self.import = Some(ImportDialog::new(path));
@@ -1500,9 +1500,10 @@ impl GlassboxApp {
 }
 
 /// Frame times written to a file for measurement (`GLASSBOX_FRAME_LOG=FILE`): one line per
-/// frame with the seconds since start, the CPU time of the previous frame in milliseconds (as
-/// eframe measures it: our UI code and egui's layout and tessellation), the running jobs and
-/// the panel shown. While it is on, the window repaints continuously, so idle frames are
+/// frame with the seconds since start, the time of the previous frame in milliseconds as
+/// eframe measures it (UI code, tessellation and the OpenGL calls — with software OpenGL that
+/// includes rasterising the frame on the CPU), the time of this frame's UI code alone, the
+/// running jobs and the panel shown. While it is on, the window repaints continuously, so idle frames are
 /// measured too. `benches/frame_time.sh` drives the app and summarises the log.
 struct FrameLog {
     out: std::io::BufWriter<std::fs::File>,
@@ -1517,14 +1518,15 @@ impl FrameLog {
         Some(Self { out: std::io::BufWriter::new(file), started: Instant::now(), last_flush: Instant::now() })
     }
 
-    fn record(&mut self, cpu_seconds: Option<f32>, jobs: usize, tab: Tab) {
+    fn record(&mut self, cpu_seconds: Option<f32>, ui_time: Duration, jobs: usize, tab: Tab) {
         use std::io::Write as _;
         if let Some(cpu) = cpu_seconds {
             let _ = writeln!(
                 self.out,
-                "{:.4} {:.3} {jobs} {}",
+                "{:.4} {:.3} {:.3} {jobs} {}",
                 self.started.elapsed().as_secs_f64(),
                 f64::from(cpu) * 1000.0,
+                ui_time.as_secs_f64() * 1000.0,
                 tab.label().replace(' ', "_")
             );
         }
@@ -1541,10 +1543,12 @@ thread_local! {
 
 impl eframe::App for GlassboxApp {
     fn ui(&mut self, ui: &mut Ui, frame: &mut eframe::Frame) {
+        let started = Instant::now();
         self.show(ui);
+        let ui_time = started.elapsed();
         FRAME_LOG.with_borrow_mut(|log| {
             if let Some(log) = log {
-                log.record(frame.info().cpu_usage, self.jobs.len(), self.tab);
+                log.record(frame.info().cpu_usage, ui_time, self.jobs.len(), self.tab);
                 ui.ctx().request_repaint();
             }
         });

@@ -104,13 +104,12 @@ pub fn hbar_chart(ui: &mut Ui, rows: &[BarRow], label_width: f32) -> Option<usiz
 /// Rows of a SHAP waterfall: from the base value, each contribution (largest first) as a bar
 /// from the running sum, the rest folded into one row. `items` are (label, contribution).
 pub fn waterfall_rows(base: f64, items: &[(String, f64)], max_rows: usize, fmt: impl Fn(f64) -> String) -> Vec<BarRow> {
-    let mut order: Vec<usize> = (0..items.len()).collect();
-    order.sort_by(|&a, &b| items[b].1.abs().total_cmp(&items[a].1.abs()));
+    // Largest first; the sort is stable, so ties keep their order.
+    let mut order: Vec<&(String, f64)> = items.iter().collect();
+    order.sort_by(|a, b| b.1.abs().total_cmp(&a.1.abs()));
     let mut rows = Vec::new();
     let mut sum = base;
-    let shown = order.len().min(max_rows);
-    for &i in &order[..shown] {
-        let (label, v) = &items[i];
+    for (label, v) in order.iter().take(max_rows).copied() {
         rows.push(BarRow {
             label: label.clone(),
             value: *v,
@@ -121,10 +120,11 @@ pub fn waterfall_rows(base: f64, items: &[(String, f64)], max_rows: usize, fmt: 
         });
         sum += v;
     }
-    if order.len() > shown {
-        let rest: f64 = order[shown..].iter().map(|&i| items[i].1).sum();
+    let others = order.get(max_rows..).unwrap_or_default();
+    if !others.is_empty() {
+        let rest: f64 = others.iter().map(|item| item.1).sum();
         rows.push(BarRow {
-            label: format!("{} other features", order.len() - shown),
+            label: format!("{} other features", others.len()),
             value: rest,
             start: sum,
             error: None,

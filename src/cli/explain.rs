@@ -124,8 +124,8 @@ pub(super) fn run(args: &ExplainArgs) -> anyhow::Result<()> {
         let opts = PermutationOptions { n_repeats: args.repeats.max(1), seed: args.seed };
         let imp = permutation(model, &ds, &rows, &opts, &progress)?;
         out.push_str("feature,importance_mean,importance_std,baseline_score\n");
-        for (j, name) in model.feature_names().iter().enumerate() {
-            let _ = writeln!(out, "{},{},{},{}", csv_field(name), imp.mean[j], imp.std[j], imp.baseline);
+        for ((name, mean), std) in model.feature_names().iter().zip(&imp.mean).zip(&imp.std) {
+            let _ = writeln!(out, "{},{mean},{std},{}", csv_field(name), imp.baseline);
         }
     } else {
         let method = Method::ALL.into_iter().find(|m| m.label() == args.method).unwrap_or(Method::TreeShap);
@@ -144,9 +144,10 @@ pub(super) fn run(args: &ExplainArgs) -> anyhow::Result<()> {
             out.push_str(&csv_field(f));
         }
         out.push('\n');
-        for (i, &r) in ex.rows.iter().enumerate() {
-            let _ = write!(out, "{r},{},{}", ex.predictions[i], ex.base_values[i]);
-            for v in ex.values.row(i) {
+        let rows = ex.rows.iter().zip(&ex.predictions).zip(&ex.base_values).zip(ex.values.rows());
+        for (((r, prediction), base), values) in rows {
+            let _ = write!(out, "{r},{prediction},{base}");
+            for v in values {
                 let _ = write!(out, ",{v}");
             }
             out.push('\n');

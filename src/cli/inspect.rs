@@ -68,7 +68,8 @@ pub struct ColumnReport<'a> {
 
 impl<'a> ColumnReport<'a> {
     fn new(c: &'a Column) -> Self {
-        let levels = (c.kind == crate::data::ColumnKind::Categorical).then(|| &c.levels[..c.levels.len().min(100)]);
+        let levels = (c.kind == crate::data::ColumnKind::Categorical)
+            .then(|| c.levels.get(..100).unwrap_or(c.levels.as_slice()));
         Self {
             name: &c.name,
             kind: c.kind.label(),

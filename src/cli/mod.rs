@@ -82,10 +82,10 @@ impl ReadArgs {
         let csv = if any_csv {
             let mut o: CsvOptions = crate::data::sniff_csv(head);
             if let Some(d) = &self.delimiter {
-                o.delimiter = match d.as_str() {
-                    "tab" | "\\t" | "\t" => b'\t',
-                    s if s.len() == 1 => s.as_bytes()[0],
-                    other => anyhow::bail!("--delimiter takes one character or 'tab', not '{other}'"),
+                o.delimiter = match (d.as_str(), d.as_bytes()) {
+                    ("tab" | "\\t" | "\t", _) => b'\t',
+                    (_, &[byte]) => byte,
+                    (other, _) => anyhow::bail!("--delimiter takes one character or 'tab', not '{other}'"),
                 };
             }
             o.decimal_comma |= self.decimal_comma;

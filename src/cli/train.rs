@@ -197,15 +197,16 @@ pub(super) fn run(args: &TrainArgs) -> anyhow::Result<()> {
     let mut search_note = None;
     if let Some(k) = args.search {
         let result = grid_search(&ds, &settings, &default_grid(&settings.params), k, &Progress::new())?;
-        if let Some(best) = result.best_params() {
+        if let Some(c) = result.candidates.get(result.best) {
+            let best = &c.params;
             search_note = Some(format!(
                 "grid search ({} candidates, {k}-fold {}): best {} ({} {:.4} ± {:.4})",
                 result.candidates.len(),
                 result.metric,
                 best.describe(),
                 result.metric,
-                result.candidates[result.best].score.mean,
-                result.candidates[result.best].score.std
+                c.score.mean,
+                c.score.std
             ));
             settings.params = best.clone();
         }
@@ -311,10 +312,9 @@ pub fn report_text(r: &TrainingReport) -> String {
     );
     match &r.evaluation {
         Evaluation::Classification { metrics: m, .. } => {
-            let which = if r.model.classes.len() == 2 {
-                format!("class '{}'", r.model.classes[1])
-            } else {
-                "macro average".to_owned()
+            let which = match r.model.classes.get(1) {
+                Some(positive) if r.model.classes.len() == 2 => format!("class '{positive}'"),
+                _ => "macro average".to_owned(),
             };
             let mut line = |name: String, v: f64| {
                 let _ = writeln!(out, "{name:<34} {v:.4}");

@@ -116,8 +116,13 @@ pub(super) fn run(args: &WhatifArgs) -> anyhow::Result<()> {
     let w = planner.what_if(&values, &Progress::new())?;
     let model = planner.model();
     let names = model.feature_names();
-    let changed: Vec<usize> = (0..values.len())
-        .filter(|&j| values[j] != original[j] && !(values[j].is_nan() && original[j].is_nan()))
+    // (feature, name, new value, original value) of each feature the assignments changed.
+    let changed: Vec<(usize, &str, f64, f64)> = names
+        .iter()
+        .zip(values.iter().zip(&original))
+        .enumerate()
+        .filter(|&(_, (_, (&v, &o)))| v != o && !(v.is_nan() && o.is_nan()))
+        .map(|(j, (&name, (&v, &o)))| (j, name, v, o))
         .collect();
     let attribution = w.attribution.as_ref();
     let warning = w.envelope.warning(&model.pipeline.features);
@@ -125,14 +130,14 @@ pub(super) fn run(args: &WhatifArgs) -> anyhow::Result<()> {
     if args.json {
         let mut features = Map::new();
         let mut shap = Map::new();
-        for (j, name) in names.iter().enumerate() {
-            features.insert((*name).to_owned(), value_json(&planner, j, values[j]));
+        for (j, (name, &v)) in names.iter().zip(&values).enumerate() {
+            features.insert((*name).to_owned(), value_json(&planner, j, v));
             if let Some(a) = attribution {
-                shap.insert((*name).to_owned(), json!(a.values[j]));
+                shap.insert((*name).to_owned(), json!(a.values.get(j)));
             }
         }
         let changes: Map<String, Value> =
-            changed.iter().map(|&j| (names[j].to_owned(), value_json(&planner, j, values[j]))).collect();
+            changed.iter().map(|&(j, name, v, _)| (name.to_owned(), value_json(&planner, j, v))).collect();
         let prediction = match model.task {
             Task::Classification => Value::String(w.label.clone()),
             Task::Regression => json!(w.prediction),
@@ -166,13 +171,8 @@ pub(super) fn run(args: &WhatifArgs) -> anyhow::Result<()> {
         if !changed.is_empty() {
             let parts: Vec<String> = changed
                 .iter()
-                .map(|&j| {
-                    format!(
-                        "{} = {} (was {})",
-                        names[j],
-                        planner.format_value(j, values[j]),
-                        planner.format_value(j, original[j])
-                    )
+                .map(|&(j, name, v, o)| {
+                    format!("{name} = {} (was {})", planner.format_value(j, v), planner.format_value(j, o))
                 })
                 .collect();
             let _ = write!(out, " with {}", parts.join(", "));
@@ -209,12 +209,15 @@ pub(super) fn run(args: &WhatifArgs) -> anyhow::Result<()> {
                 a.method.label(),
                 a.base
             );
-            let mut order: Vec<usize> = (0..a.values.len()).collect();
-            order.sort_by(|&x, &y| a.values[y].abs().total_cmp(&a.values[x].abs()).then(x.cmp(&y)));
+            // (feature, SHAP value), largest magnitude first.
+            let mut order: Vec<(usize, f64)> = a.values.iter().copied().enumerate().collect();
+            order.sort_by(|x, y| y.1.abs().total_cmp(&x.1.abs()).then(x.0.cmp(&y.0)));
             let width = names.iter().map(|n| n.chars().count()).max().unwrap_or(0) + 12;
-            for j in order {
-                let label = format!("{} = {}", names[j], planner.format_value(j, values[j]));
-                let _ = writeln!(out, "  {label:<width$} {:+.4}", a.values[j]);
+            for (j, phi) in order {
+                let name = names.get(j).copied().unwrap_or("?");
+                let value = values.get(j).copied().unwrap_or(f64::NAN);
+                let label = format!("{name} = {}", planner.format_value(j, value));
+                let _ = writeln!(out, "  {label:<width$} {phi:+.4}");
             }
         }
         print!("{out}");

@@ -5,6 +5,11 @@
 //! the header — so a ragged row is reported by its line number — and then parsed by polars as
 //! text columns, which [`super::typing`] turns into typed columns with row-accurate messages.
 
+// Byte offsets come from scanning the same buffer (memchr hits, the `pos < text.len()` loop
+// guard, a BOM checked with `starts_with`), so every slice stays inside it; name indices run
+// over 0..names.len().
+#![allow(clippy::indexing_slicing)]
+
 use std::borrow::Cow;
 use std::io::Cursor;
 use std::path::Path;

@@ -61,11 +61,13 @@ pub(super) fn read_excel(
 
     let (row0, col0) = range.start().unwrap_or((0, 0));
     let rows: Vec<&[Data]> = range.rows().collect();
-    let Some(header_at) = rows.iter().position(|r| r.iter().any(|c| *c != Data::Empty)) else {
+    // The first row with a value is the header; the rows after it are the body.
+    let mut from_header = rows.iter().enumerate().skip_while(|(_, r)| r.iter().all(|c| *c == Data::Empty));
+    let Some((header_at, header_row)) = from_header.next() else {
         return Err(Error::in_file(format!("sheet '{sheet_name}' is empty"), path));
     };
-    let header: Vec<String> = rows[header_at].iter().map(cell_text).collect();
-    let mut body: Vec<&[Data]> = rows[header_at + 1..].to_vec();
+    let header: Vec<String> = header_row.iter().map(cell_text).collect();
+    let mut body: Vec<&[Data]> = from_header.map(|(_, r)| *r).collect();
     // Trailing empty rows are formatting, not data.
     while body.last().is_some_and(|r| r.iter().all(|c| *c == Data::Empty)) {
         body.pop();
@@ -77,12 +79,14 @@ pub(super) fn read_excel(
         return Err(Error::in_file(format!("sheet '{sheet_name}' has a header but no data rows"), path));
     }
     // Columns to the right without a header and without data are formatting too.
-    let n_fields = (0..header.len())
+    let n_fields = header
+        .iter()
+        .enumerate()
         .rev()
-        .find(|&j| !header[j].trim().is_empty() || body.iter().any(|r| r.get(j).is_some_and(|c| *c != Data::Empty)))
-        .map_or(0, |j| j + 1);
+        .find(|&(j, h)| !h.trim().is_empty() || body.iter().any(|r| r.get(j).is_some_and(|c| *c != Data::Empty)))
+        .map_or(0, |(j, _)| j + 1);
     let mut warnings = Vec::new();
-    let names = column_names(Some(&header[..n_fields]), n_fields, &mut warnings);
+    let names = column_names(header.get(..n_fields), n_fields, &mut warnings);
     let first_data_row = row0 as usize + header_at + 2; // 1-based spreadsheet row of body[0]
     let row_label = move |r: usize| format!("row {} of sheet '{sheet_name}'", first_data_row + r);
     let _ = col0;

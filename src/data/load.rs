@@ -125,7 +125,8 @@ fn read_expected(
         if n == 0 {
             break;
         }
-        bytes.extend_from_slice(&chunk[..n]);
+        // `read` returns at most the buffer's length.
+        bytes.extend_from_slice(chunk.get(..n).unwrap_or(&chunk));
         #[allow(clippy::cast_precision_loss)]
         progress.set(bytes.len() as f64 / want.max(1) as f64);
         if bytes.len() as u64 >= want {
@@ -153,7 +154,7 @@ fn read_expected(
 fn detect_format_of_head(path: &Path) -> FileFormat {
     let mut head = [0u8; 8];
     let n = std::fs::File::open(path).and_then(|mut f| f.read(&mut head)).unwrap_or(0);
-    detect_format(path, &head[..n])
+    detect_format(path, head.get(..n).unwrap_or(&head))
 }
 
 /// Reads a dataset from bytes already in memory; `path` names the source in messages.
@@ -161,10 +162,10 @@ fn detect_format_of_head(path: &Path) -> FileFormat {
 /// # Errors
 /// As [`load_file`].
 pub fn load_bytes(bytes: Vec<u8>, path: &Path, opts: &LoadOptions, progress: &Progress) -> Result<Dataset> {
-    let format = opts.format.unwrap_or_else(|| detect_format(path, &bytes[..bytes.len().min(8)]));
+    let format = opts.format.unwrap_or_else(|| detect_format(path, bytes.get(..8).unwrap_or(&bytes)));
     let mut ds = match format {
         FileFormat::Csv => {
-            let csv = opts.csv.clone().unwrap_or_else(|| sniff_csv(&bytes[..bytes.len().min(256 * 1024)]));
+            let csv = opts.csv.clone().unwrap_or_else(|| sniff_csv(bytes.get(..256 * 1024).unwrap_or(&bytes)));
             read_csv(bytes, &csv, opts.row_limit, path, progress)?
         }
         FileFormat::Parquet => read_parquet(bytes, opts.row_limit, path, progress)?,

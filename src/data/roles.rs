@@ -36,10 +36,10 @@ pub fn guess_roles(ds: &mut Dataset) {
         c.note = note;
     }
     if ds.target().is_none()
-        && let Some(t) = guess_target(ds)
+        && let Some(c) = guess_target(ds).and_then(|t| ds.columns.get_mut(t))
     {
-        ds.columns[t].role = Role::Target;
-        ds.columns[t].note = Some("guessed target: named like an outcome, or the last column".into());
+        c.role = Role::Target;
+        c.note = Some("guessed target: named like an outcome, or the last column".into());
     }
     mark_leaks(ds);
 }
@@ -82,34 +82,28 @@ fn looks_like_id(c: &Column, n_rows: usize) -> bool {
 
 /// True for 1, 2, 3, … (or any start, step 1): a row counter.
 fn is_counter(values: &[f64]) -> bool {
-    values.windows(2).all(|w| w[1] - w[0] == 1.0)
+    values.iter().zip(values.iter().skip(1)).all(|(a, b)| b - a == 1.0)
 }
 
 fn guess_target(ds: &Dataset) -> Option<usize> {
-    let candidates: Vec<usize> = ds
-        .columns
-        .iter()
-        .enumerate()
-        .filter(|(_, c)| c.role == Role::Feature && c.kind != ColumnKind::Text)
-        .map(|(i, _)| i)
-        .collect();
+    let candidates: Vec<(usize, &Column)> =
+        ds.columns.iter().enumerate().filter(|(_, c)| c.role == Role::Feature && c.kind != ColumnKind::Text).collect();
     for word in TARGET_NAMES {
-        let hit = candidates.iter().copied().find(|&i| {
-            let base = split_unit(&ds.columns[i].name).0.trim().to_lowercase().replace('_', " ");
+        let hit = candidates.iter().find(|(_, c)| {
+            let base = split_unit(&c.name).0.trim().to_lowercase().replace('_', " ");
             base == *word || (word.len() > 3 && base.split(' ').any(|w| w == *word || w == format!("{word}s")))
         });
-        if hit.is_some() {
-            return hit;
+        if let Some(&(i, _)) = hit {
+            return Some(i);
         }
     }
-    candidates.last().copied()
+    candidates.last().map(|&(i, _)| i)
 }
 
 /// Marks 0/1 features that are set only in rows where a 0/1 target is set (with at least ten
 /// such rows): a failure-mode flag recorded after the fact, which would leak the answer.
 fn mark_leaks(ds: &mut Dataset) {
-    let Some(target) = ds.columns.iter().position(|c| c.role == Role::Target) else { return };
-    let t = &ds.columns[target];
+    let Some(t) = ds.columns.iter().find(|c| c.role == Role::Target) else { return };
     if !is_binary(t) {
         return;
     }

@@ -122,7 +122,9 @@ fn members_by_class(classes: &[usize]) -> Vec<Vec<usize>> {
     let n_classes = classes.iter().max().map_or(0, |m| m + 1);
     let mut by_class = vec![Vec::new(); n_classes];
     for (i, &c) in classes.iter().enumerate() {
-        by_class[c].push(i);
+        if let Some(members) = by_class.get_mut(c) {
+            members.push(i);
+        }
     }
     by_class.retain(|m| !m.is_empty());
     by_class
@@ -133,10 +135,16 @@ fn members_by_class(classes: &[usize]) -> Vec<Vec<usize>> {
 /// as scikit-learn's StratifiedKFold keeps class shares), else shuffled and cut in `k` parts.
 ///
 /// # Errors
-/// When `k < 2` or there are fewer rows than folds.
+/// When `k < 2`, there are fewer rows than folds, or `classes` has not one label per row.
 pub fn k_folds(n: usize, k: usize, classes: Option<&[usize]>, seed: u64) -> Result<Vec<Split>> {
     if k < 2 {
         return Err(Error::invalid(format!("cross-validation needs at least 2 folds, not {k}")));
+    }
+    if let Some(c) = classes.filter(|c| c.len() != n) {
+        return Err(Error::invalid(format!(
+            "stratified folds need one class label per row: {} labels for {n} rows",
+            c.len()
+        )));
     }
     if n < k * 2 {
         return Err(Error::invalid(format!(
@@ -152,7 +160,9 @@ pub fn k_folds(n: usize, k: usize, classes: Option<&[usize]>, seed: u64) -> Resu
             for mut members in members_by_class(classes) {
                 members.shuffle(&mut rng);
                 for i in members {
-                    fold_of[i] = next % k;
+                    if let Some(fold) = fold_of.get_mut(i) {
+                        *fold = next % k;
+                    }
                     next += 1;
                 }
             }
@@ -161,13 +171,15 @@ pub fn k_folds(n: usize, k: usize, classes: Option<&[usize]>, seed: u64) -> Resu
             let mut idx: Vec<usize> = (0..n).collect();
             idx.shuffle(&mut rng);
             for (pos, i) in idx.into_iter().enumerate() {
-                fold_of[i] = pos * k / n;
+                if let Some(fold) = fold_of.get_mut(i) {
+                    *fold = pos * k / n;
+                }
             }
         }
     }
     let folds = (0..k)
         .map(|f| {
-            let (test, train): (Vec<usize>, Vec<usize>) = (0..n).partition(|&i| fold_of[i] == f);
+            let (test, train): (Vec<usize>, Vec<usize>) = (0..n).partition(|&i| fold_of.get(i) == Some(&f));
             Split { train, test }
         })
         .collect::<Vec<_>>();

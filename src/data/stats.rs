@@ -129,14 +129,14 @@ impl Column {
         }
         let mut order: Vec<usize> = (0..labels.len()).collect();
         if order.len() > max_levels {
-            order.sort_by(|&a, &b| counts[b].cmp(&counts[a]).then(a.cmp(&b)));
+            order.sort_by(|&a, &b| counts.get(b).cmp(&counts.get(a)).then(a.cmp(&b)));
             order.truncate(max_levels);
             order.sort_unstable();
         }
         Histogram {
             edges: Vec::new(),
-            labels: order.iter().map(|&i| labels[i].clone()).collect(),
-            counts: order.iter().map(|&i| counts[i]).collect(),
+            labels: order.iter().filter_map(|&i| labels.get(i).cloned()).collect(),
+            counts: order.iter().filter_map(|&i| counts.get(i).copied()).collect(),
         }
     }
 
@@ -161,7 +161,9 @@ impl Column {
             }
             #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)] // v >= lo, so non-negative
             let i = (((v - lo) / width) as usize).min(n - 1);
-            counts[i] += 1;
+            if let Some(c) = counts.get_mut(i) {
+                *c += 1;
+            }
         }
         #[allow(clippy::cast_precision_loss)]
         let edges = (0..=n).map(|i| lo + width * i as f64).collect();

@@ -23,6 +23,10 @@
 //! The background is a weighted set of rows: [`kmeans_background`] summarises training data the
 //! way `shap.kmeans` does, [`sample_background`] takes a seeded sample.
 
+// Row widths are checked against the background at the entry of `kernel_shap`; masks, weights and
+// the n×n regression buffers are sized here and indexed over 0..n; k-means labels are below k.
+#![allow(clippy::indexing_slicing)]
+
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 

@@ -21,6 +21,11 @@
 //! upper bound coincide yields that bound (lime returns the z-score of the bound there, a bug); and
 //! the sampling is seeded per (seed, row), where lime draws from one global generator.
 
+// The samplers are built by `LimeExplainer::new` from the training columns (per-bin vectors of
+// one length, draws below it); `explain` checks row widths against the feature count; the ridge
+// solve indexes its m×m buffers over 0..m.
+#![allow(clippy::indexing_slicing)]
+
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use rand::SeedableRng as _;

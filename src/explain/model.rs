@@ -271,12 +271,11 @@ pub fn permutation(
     progress: &Progress,
 ) -> Result<PermutationImportance> {
     let y_all = target_codes(model, ds, rows)?;
-    let keep: Vec<usize> = (0..rows.len()).filter(|&i| !y_all[i].is_nan()).collect();
-    if keep.is_empty() {
+    let (rows, y): (Vec<usize>, Vec<f64>) =
+        rows.iter().zip(&y_all).filter(|(_, y)| !y.is_nan()).map(|(&row, &y)| (row, y)).unzip();
+    if rows.is_empty() {
         return Err(Error::invalid("permutation importance needs rows with a known target value"));
     }
-    let rows: Vec<usize> = keep.iter().map(|&i| rows[i]).collect();
-    let y: Vec<f64> = keep.iter().map(|&i| y_all[i]).collect();
     let raw = model.raw_rows(ds, &rows)?;
     let task = model.task;
     let score = |m: &Matrix| -> f64 {
@@ -312,20 +311,21 @@ pub fn impurity_importance(model: &TrainedModel) -> Option<Vec<f64>> {
     // For regression trees the node variance is not stored; recompute from the children's means:
     // the variance decrease of a split is n_l·n_r/n · (mean_l − mean_r)².
     let mut encoded = vec![0.0; tree.n_features];
-    for n in 0..tree.n_nodes() {
+    let cover = |n: usize| tree.cover.get(n).copied().unwrap_or(0.0);
+    let mean = |n: usize| tree.value(n).first().copied().unwrap_or(0.0);
+    for (n, (&l, &r)) in tree.left.iter().zip(&tree.right).enumerate() {
         if tree.is_leaf(n) {
             continue;
         }
-        let (l, r) = (tree.left[n], tree.right[n]);
-        let (c, cl, cr) = (tree.cover[n], tree.cover[l], tree.cover[r]);
+        let (c, cl, cr) = (cover(n), cover(l), cover(r));
         let gain = match model.task {
             Task::Classification => c * impurity(n) - cl * impurity(l) - cr * impurity(r),
             Task::Regression => {
-                let (ml, mr) = (tree.value(l)[0], tree.value(r)[0]);
+                let (ml, mr) = (mean(l), mean(r));
                 if c > 0.0 { cl * cr / c * (ml - mr).powi(2) } else { 0.0 }
             }
         };
-        if let Some(e) = encoded.get_mut(tree.feature[n]) {
+        if let Some(e) = tree.feature.get(n).and_then(|&f| encoded.get_mut(f)) {
             *e += gain.max(0.0);
         }
     }
@@ -472,7 +472,7 @@ pub fn global(
         let mut rng = rand::rngs::ChaCha8Rng::seed_from_u64(options.local.seed);
         sample = rand::seq::index::sample(&mut rng, rows.len(), options.max_rows.max(1))
             .into_iter()
-            .map(|i| rows[i])
+            .filter_map(|i| rows.get(i).copied())
             .collect();
         sample.sort_unstable();
     }
@@ -501,7 +501,7 @@ pub fn global(
                 let mut block = Matrix::zeros(m, m);
                 for a in 0..inter.n_rows() {
                     for b in 0..inter.n_cols() {
-                        let (fa, fb) = (owner[a], owner[b]);
+                        let (Some(&fa), Some(&fb)) = (owner.get(a), owner.get(b)) else { continue };
                         block.set(fa, fb, block.get(fa, fb) + inter.get(a, b));
                     }
                 }

@@ -8,6 +8,11 @@
 //! sweeps the grid (all other features as they are); the partial dependence is the mean of the
 //! ICE curves. Two-feature partial dependence sweeps a grid of pairs (for heatmaps).
 
+// Feature indices are checked by `check_feature` at each entry point; grid and percentile
+// indices are computed from the lengths of the vectors they index (`feature_grid` needs two
+// grid points and at least one value first).
+#![allow(clippy::indexing_slicing)]
+
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use rand::SeedableRng as _;

@@ -107,7 +107,7 @@ pub fn permutation_importance(
             let mut order: Vec<usize> = (0..data.n_rows()).collect();
             order.shuffle(&mut rng);
             let mut permuted = data.clone();
-            for &j in &groups[g] {
+            for &j in groups.get(g).into_iter().flatten() {
                 for (i, &from) in order.iter().enumerate() {
                     permuted.set(i, j, data.get(from, j));
                 }

@@ -41,13 +41,14 @@ pub fn bars(title: &str, rows: &[(String, f64)]) -> String {
 /// A SHAP waterfall: from `base`, each `(label, contribution)` (largest first) as a bar from the
 /// running sum, ending at the prediction.
 pub fn waterfall(title: &str, base: f64, items: &[(String, f64)]) -> String {
-    let mut order: Vec<usize> = (0..items.len()).collect();
-    order.sort_by(|&a, &b| items[b].1.abs().total_cmp(&items[a].1.abs()).then(a.cmp(&b)));
+    // Largest first; the sort is stable, so ties keep their order.
+    let mut order: Vec<&(String, f64)> = items.iter().collect();
+    order.sort_by(|a, b| b.1.abs().total_cmp(&a.1.abs()));
     let mut rows = Vec::with_capacity(items.len());
     let mut sum = base;
-    for i in order {
-        rows.push((items[i].0.clone(), sum, items[i].1));
-        sum += items[i].1;
+    for (label, v) in order {
+        rows.push((label.clone(), sum, *v));
+        sum += v;
     }
     let mut svg = segments(&format!("{title}: base {base:.4} → prediction {sum:.4}"), &rows, |v| format!("{v:+.4}"));
     // Close with the prediction line.

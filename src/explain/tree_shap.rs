@@ -56,6 +56,10 @@
 //! threads. Covers are normalised over the two children, so `base + Σφ = f(x)` holds even for
 //! covers that do not add up.
 
+// Every entry point runs `check_tree` (Tree::validate: children, features and values in range)
+// and `check_columns`; path, pattern and table indices are built here from that tree.
+#![allow(clippy::indexing_slicing)]
+
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use rayon::prelude::*;

@@ -463,6 +463,27 @@ fn check_features(model: &TrainedModel, rules: &RuleSet) -> Result<()> {
             "the rule set was made for another model (other features, target or classes); extract the rules again",
         ));
     }
+    // A saved rule set may have been damaged: PLC code must not test a feature or name a class
+    // the model does not have.
+    let outcome_ok = |o: Outcome| match (rules.task, o) {
+        (Task::Classification, Outcome::Class { index }) => index < rules.classes.len(),
+        (Task::Regression, Outcome::Value { .. }) => true,
+        _ => false,
+    };
+    let rule_ok = |r: &crate::rules::Rule| {
+        outcome_ok(r.outcome) && r.conditions.iter().all(|c| c.feature() < rules.features.len())
+    };
+    if let Some(i) = rules.rules.iter().position(|r| !rule_ok(r)) {
+        return Err(Error::invalid(format!(
+            "rule {} of the rule set tests a feature or decides a class the model does not have; extract the rules again",
+            i + 1
+        )));
+    }
+    if !outcome_ok(rules.default) {
+        return Err(Error::invalid(
+            "the rule set's default decides a class the model does not have; extract the rules again",
+        ));
+    }
     Ok(())
 }
 

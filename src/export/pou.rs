@@ -468,8 +468,7 @@ impl Body<'_> {
     fn rules(&mut self) {
         let rs = &self.plan.rules;
         let n = rs.rules.len();
-        for i in 0..n {
-            let rule = rs.rules[i].clone();
+        for (i, rule) in rs.rules.iter().enumerate() {
             let conds: Vec<String> = rule.conditions.iter().map(|c| self.condition(c)).collect();
             let cond = if conds.is_empty() { "TRUE".to_owned() } else { conds.join(" AND ") };
             let kw = if i == 0 { "IF" } else { "ELSIF" };

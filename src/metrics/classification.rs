@@ -2,6 +2,10 @@
 //! from it (accuracy, balanced accuracy, per-class precision, recall and F1 with their macro and
 //! weighted averages), plus ROC AUC and average precision when class probabilities are given.
 
+// Labels are checked below n_classes (`check_labels`) and a confusion matrix's counts against
+// n_classes² (`from_confusion`) on entry; per-class vectors are built over 0..n_classes.
+#![allow(clippy::indexing_slicing)]
+
 use serde::{Deserialize, Serialize};
 
 use super::curves::{average_precision, average_precision_ovr, roc_auc, roc_auc_ovr};

@@ -6,6 +6,10 @@
 //! distinct score), so ties are never split in an order-dependent way. A row counts as predicted
 //! positive at threshold `t` when its score is `>= t`.
 
+// `ThresholdCounts` keeps tps, fps and thresholds at one length (one entry per distinct score) and
+// loops run inside it; `windows(2)` yields pairs; a 2×2 confusion index is below 4.
+#![allow(clippy::indexing_slicing)]
+
 use serde::{Deserialize, Serialize};
 
 use super::classification::ConfusionMatrix;

@@ -48,22 +48,19 @@ fn check_lengths(what_a: &str, a: usize, what_b: &str, b: usize) -> Result<()> {
 
 /// Fails at the first value that is NaN or infinite.
 fn check_finite(what: &str, values: &[f64]) -> Result<()> {
-    match values.iter().position(|v| !v.is_finite()) {
-        Some(row) => {
-            Err(Error::invalid(format!("{what} at row {row} is {}; only finite numbers can be scored", values[row])))
-        }
+    match values.iter().enumerate().find(|(_, v)| !v.is_finite()) {
+        Some((row, v)) => Err(Error::invalid(format!("{what} at row {row} is {v}; only finite numbers can be scored"))),
         None => Ok(()),
     }
 }
 
 /// Fails at the first probability that is NaN or infinite, naming its row and class column.
 fn check_finite_proba(proba: &Matrix) -> Result<()> {
-    match proba.as_slice().iter().position(|v| !v.is_finite()) {
-        Some(i) => Err(Error::invalid(format!(
-            "the probability of class {} at row {} is {}; only finite numbers can be scored",
+    match proba.as_slice().iter().enumerate().find(|(_, v)| !v.is_finite()) {
+        Some((i, v)) => Err(Error::invalid(format!(
+            "the probability of class {} at row {} is {v}; only finite numbers can be scored",
             i % proba.n_cols(),
-            i / proba.n_cols(),
-            proba.as_slice()[i]
+            i / proba.n_cols()
         ))),
         None => Ok(()),
     }
@@ -71,10 +68,9 @@ fn check_finite_proba(proba: &Matrix) -> Result<()> {
 
 /// Fails at the first label that is not a class index below `n_classes`.
 fn check_labels(what: &str, labels: &[usize], n_classes: usize) -> Result<()> {
-    match labels.iter().position(|&l| l >= n_classes) {
-        Some(row) => Err(Error::invalid(format!(
-            "{what} at row {row} is class {}, but there are only {n_classes} classes (0..{n_classes})",
-            labels[row]
+    match labels.iter().enumerate().find(|&(_, &l)| l >= n_classes) {
+        Some((row, label)) => Err(Error::invalid(format!(
+            "{what} at row {row} is class {label}, but there are only {n_classes} classes (0..{n_classes})"
         ))),
         None => Ok(()),
     }

@@ -33,17 +33,34 @@ pub fn regression_metrics(y: &[f64], yhat: &[f64]) -> Result<RegressionMetrics> 
     if n < 2 {
         return Err(Error::invalid("regression metrics need at least two rows (R² is undefined for one)"));
     }
-    let count = n as f64;
-    let mae = y.iter().zip(yhat).map(|(a, b)| (a - b).abs()).sum::<f64>() / count;
-    let ss_res: f64 = y.iter().zip(yhat).map(|(a, b)| (a - b) * (a - b)).sum();
-    let mean = y.iter().sum::<f64>() / count;
-    let ss_tot: f64 = y.iter().map(|a| (a - mean) * (a - mean)).sum();
+    let (mae, rmse, r2) = scores(y, yhat, 1.0);
+    if mae.is_finite() && rmse.is_finite() && r2.is_finite() {
+        return Ok(RegressionMetrics { mae, rmse, r2, n });
+    }
+    // Values near the top of the f64 range overflow the squares (1e200² is infinite), and an
+    // infinite or NaN metric cannot be stored in a project. Scaled into [-1, 1] nothing
+    // overflows; the errors are scaled back (saturating at the largest finite number) and R²
+    // does not depend on the scale.
+    let scale = y.iter().chain(yhat).fold(0.0_f64, |m, v| m.max(v.abs()));
+    let (mae, rmse, r2) = scores(y, yhat, scale);
+    let unscale = |v: f64| (v * scale).min(f64::MAX);
+    Ok(RegressionMetrics { mae: unscale(mae), rmse: unscale(rmse), r2, n })
+}
+
+/// MAE, RMSE and R² of `y / scale` against `yhat / scale`.
+fn scores(y: &[f64], yhat: &[f64], scale: f64) -> (f64, f64, f64) {
+    let count = y.len() as f64;
+    let errors = || y.iter().zip(yhat).map(|(a, b)| a / scale - b / scale);
+    let mae = errors().map(f64::abs).sum::<f64>() / count;
+    let ss_res: f64 = errors().map(|e| e * e).sum();
+    let mean = y.iter().map(|a| a / scale).sum::<f64>() / count;
+    let ss_tot: f64 = y.iter().map(|a| (a / scale - mean) * (a / scale - mean)).sum();
     let r2 = match (ss_res == 0.0, ss_tot == 0.0) {
         (true, _) => 1.0,
         (false, true) => 0.0,
         (false, false) => 1.0 - ss_res / ss_tot,
     };
-    Ok(RegressionMetrics { mae, rmse: (ss_res / count).sqrt(), r2, n })
+    (mae, (ss_res / count).sqrt(), r2)
 }
 
 /// Residuals `y − yhat`, one per row, for residual plots. Errors like [`regression_metrics`]
@@ -80,6 +97,19 @@ mod tests {
     fn constant_target_follows_sklearn() {
         assert_eq!(regression_metrics(&[2.0, 2.0], &[2.0, 2.0]).unwrap().r2, 1.0);
         assert_eq!(regression_metrics(&[2.0, 2.0], &[2.0, 2.5]).unwrap().r2, 0.0);
+    }
+
+    #[test]
+    fn values_near_the_top_of_the_range_give_finite_metrics() {
+        let big = regression_metrics(&[1e200, -1e200, 3e200], &[2e200, -1e200, 1e200]).unwrap();
+        let small = regression_metrics(&[1.0, -1.0, 3.0], &[2.0, -1.0, 1.0]).unwrap();
+        assert!(big.mae.is_finite() && big.rmse.is_finite() && big.r2.is_finite(), "{big:?}");
+        assert!((big.mae / 1e200 - small.mae).abs() < 1e-12, "{big:?} {small:?}");
+        assert!((big.rmse / 1e200 - small.rmse).abs() < 1e-12, "{big:?} {small:?}");
+        assert!((big.r2 - small.r2).abs() < 1e-12, "{big:?} {small:?}");
+        let extreme = regression_metrics(&[f64::MAX, -f64::MAX], &[-f64::MAX, f64::MAX]).unwrap();
+        assert_eq!((extreme.mae, extreme.rmse), (f64::MAX, f64::MAX));
+        assert!(extreme.r2.is_finite());
     }
 
     #[test]

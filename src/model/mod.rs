@@ -166,6 +166,57 @@ impl TrainedModel {
         }
     }
 
+    /// Checks that the parts of a model read from a file fit together, so that predicting with
+    /// it can neither index out of range nor loop: every encoded column comes from a feature,
+    /// the tree is one tree over the encoded columns with one output per class, and every
+    /// support vector and pair of classes of an SVM is in range.
+    ///
+    /// # Errors
+    /// A message saying which part does not fit.
+    pub fn validate(&self) -> Result<()> {
+        let bad = |m: String| Err(Error::invalid(format!("the model's parts do not fit together: {m}")));
+        let (n_features, n_encoded) = (self.pipeline.features.len(), self.pipeline.n_encoded());
+        if let Some(e) = self.pipeline.encoded.iter().find(|e| e.feature >= n_features) {
+            return bad(format!("encoded column '{}' comes from feature {} of {n_features}", e.name, e.feature));
+        }
+        let n_outputs = match self.task {
+            Task::Classification => self.classes.len(),
+            Task::Regression => 1,
+        };
+        let svm_ok = |svm: &svm::BinarySvm| {
+            svm.support.n_cols() == n_encoded
+                && svm.coef.len() <= svm.support.n_rows()
+                && svm.linear_weights.as_ref().is_none_or(|w| w.len() == n_encoded)
+        };
+        match &self.estimator {
+            Estimator::TreeClassifier { tree } | Estimator::TreeRegressor { tree } => {
+                tree.validate()?;
+                if tree.n_features != n_encoded {
+                    return bad(format!("the tree reads {} columns, the pipeline makes {n_encoded}", tree.n_features));
+                }
+                if tree.n_outputs != n_outputs {
+                    return bad(format!("the tree has {} outputs for {n_outputs} classes", tree.n_outputs));
+                }
+            }
+            Estimator::SvmClassifier { model } => {
+                if model.n_classes != n_outputs {
+                    return bad(format!("the SVM has {} classes, the model names {n_outputs}", model.n_classes));
+                }
+                for m in &model.machines {
+                    if m.first >= n_outputs || m.second >= n_outputs || !svm_ok(&m.svm) {
+                        return bad(format!("the SVM for classes {} and {} does not fit", m.first, m.second));
+                    }
+                }
+            }
+            Estimator::SvmRegressor { model } => {
+                if !svm_ok(&model.svm) {
+                    return bad("the SVM's support vectors do not fit the pipeline".into());
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// The explained output a user would expect: for a binary classifier the probability of the
     /// second class (the "positive" one, e.g. failure = 1), for more classes that of class 0,
     /// for regression the value.

@@ -64,9 +64,11 @@ impl FeatureSpec {
             (0.0, (c.levels.len().max(1) - 1) as f64, mode as f64)
         } else {
             values.sort_by(f64::total_cmp);
+            // `values` is not empty here; the upper middle of an even count pairs with the one before.
             let n = values.len();
-            let median = if n % 2 == 1 { values[n / 2] } else { f64::midpoint(values[n / 2 - 1], values[n / 2]) };
-            (values[0], values[n - 1], median)
+            let at = |i: usize| values.get(i).copied().unwrap_or(f64::NAN);
+            let median = if n % 2 == 1 { at(n / 2) } else { f64::midpoint(at(n / 2 - 1), at(n / 2)) };
+            (at(0), at(n - 1), median)
         };
         Self {
             name: c.name.clone(),

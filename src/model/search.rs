@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use super::smartcore_tree::TreeParams;
 use super::svm::{Gamma, SvmParams};
-use super::train::{TrainSettings, TrainingTable, default_split, fit_on, training_table};
+use super::train::{TrainSettings, TrainingTable, default_split, fit_on, pick, training_table};
 use super::{ModelParams, Task};
 use crate::data::Dataset;
 use crate::data::split::{Split, SplitMethod, k_folds, split};
@@ -91,33 +91,36 @@ pub fn grid_search(
         .columns
         .iter()
         .find(|c| c.role == crate::data::Role::Timestamp)
-        .map(|c| table.rows.iter().map(|&r| c.values[r]).collect());
+        .map(|c| table.rows.iter().map(|&r| c.values.get(r).copied().unwrap_or(f64::NAN)).collect());
     let parts =
         split(table.rows.len(), method, settings.test_fraction, stratify, timestamps.as_deref(), settings.seed)?;
     let train = parts.train;
-    let train_labels: Vec<usize> = train.iter().map(|&p| labels[p]).collect();
+    let train_labels = pick(&labels, &train);
     let folds: Vec<Split> =
         k_folds(train.len(), k, (table.task == Task::Classification).then_some(&train_labels[..]), settings.seed)?;
 
-    let jobs: Vec<(usize, usize)> = (0..grid.len()).flat_map(|c| (0..folds.len()).map(move |f| (c, f))).collect();
+    // (candidate, its parameters, fold) for every candidate and fold.
+    let jobs: Vec<(usize, &ModelParams, &Split)> =
+        grid.iter().enumerate().flat_map(|(c, params)| folds.iter().map(move |fold| (c, params, fold))).collect();
     let done = std::sync::atomic::AtomicUsize::new(0);
     let scores: Vec<Result<f64>> = jobs
         .par_iter()
-        .map(|&(c, f)| {
+        .map(|&(_, params, fold)| {
             progress.check()?;
             let mut s = settings.clone();
-            s.params = grid[c].clone();
-            let fold = &folds[f];
-            let tr: Vec<usize> = fold.train.iter().map(|&i| train[i]).collect();
-            let te: Vec<usize> = fold.test.iter().map(|&i| train[i]).collect();
+            s.params = params.clone();
+            let (tr, te) = (pick(&train, &fold.train), pick(&train, &fold.test));
             let score = score_fold(ds, &table, &tr, &te, &s);
             progress.set_count(done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1, jobs.len());
             score
         })
         .collect();
     let mut per_candidate = vec![Vec::with_capacity(folds.len()); grid.len()];
-    for (&(c, _), s) in jobs.iter().zip(scores) {
-        per_candidate[c].push(s?);
+    for (&(c, ..), s) in jobs.iter().zip(scores) {
+        let s = s?;
+        if let Some(scores) = per_candidate.get_mut(c) {
+            scores.push(s);
+        }
     }
     let candidates: Vec<Candidate> = grid
         .iter()
@@ -135,19 +138,19 @@ pub fn grid_search(
 
 fn score_fold(ds: &Dataset, table: &TrainingTable, train: &[usize], test: &[usize], s: &TrainSettings) -> Result<f64> {
     let (model, _) = fit_on(ds, table, train, s, &Progress::new())?;
-    let rows: Vec<usize> = test.iter().map(|&p| table.rows[p]).collect();
+    let rows = pick(&table.rows, test);
     let raw = model.raw_rows(ds, &rows)?;
     let preds = model.predict(&raw);
     match table.task {
         Task::Classification => {
             #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
-            let y_true: Vec<usize> = test.iter().map(|&p| table.y[p] as usize).collect();
+            let y_true: Vec<usize> = pick(&table.y, test).into_iter().map(|v| v as usize).collect();
             #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
             let y_pred: Vec<usize> = preds.iter().map(|p| p.value as usize).collect();
             Ok(classification_metrics(&y_true, &y_pred, table.classes.len(), None)?.balanced_accuracy)
         }
         Task::Regression => {
-            let y: Vec<f64> = test.iter().map(|&p| table.y[p]).collect();
+            let y = pick(&table.y, test);
             let yhat: Vec<f64> = preds.iter().map(|p| p.value).collect();
             Ok(regression_metrics(&y, &yhat)?.r2)
         }

@@ -13,6 +13,11 @@
 //! Wu, Lin & Weng 2004 ("Probability estimates for multi-class classification by pairwise
 //! coupling", method 2).
 
+// The pairwise coupling works on k×k matrices over 0..k; when fitting, row indices run below
+// x.n_rows(), the length of the labels and of the fold splits made from it. Class indices of a
+// model's machines are read with `get` in `probabilities`.
+#![allow(clippy::indexing_slicing)]
+
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use smartcore::linalg::basic::matrix::DenseMatrix;
@@ -328,8 +333,13 @@ impl SvcModel {
         let mut r = vec![vec![0.0; k]; k];
         for m in &self.machines {
             let p_second = m.platt.probability(m.svm.decision(&self.kernel, x)).clamp(1e-7, 1.0 - 1e-7);
-            r[m.second][m.first] = p_second;
-            r[m.first][m.second] = 1.0 - p_second;
+            // Class indices come from the model, which may have been read from a file.
+            if let Some(v) = r.get_mut(m.second).and_then(|row| row.get_mut(m.first)) {
+                *v = p_second;
+            }
+            if let Some(v) = r.get_mut(m.first).and_then(|row| row.get_mut(m.second)) {
+                *v = 1.0 - p_second;
+            }
         }
         couple(&r)
     }

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use super::pipeline::{FeatureSpec, Pipeline};
 use super::{Estimator, ModelParams, Output, Task, TrainedModel, smartcore_tree, svm};
 use crate::data::split::{Split, SplitMethod, k_folds, split};
-use crate::data::{ColumnKind, Dataset, Role};
+use crate::data::{Column, ColumnKind, Dataset, Role};
 use crate::error::{Error, Result};
 use crate::matrix::Matrix;
 use crate::metrics::{ClassificationMetrics, CvSummary, RegressionMetrics, classification_metrics, regression_metrics};
@@ -161,7 +161,7 @@ pub struct TrainingTable {
 /// # Errors
 /// A clear message for every setting or data problem that stops training.
 pub fn training_table(ds: &Dataset, settings: &TrainSettings) -> Result<TrainingTable> {
-    let target_idx = ds.column_index(&settings.target).ok_or_else(|| {
+    let target = ds.column_index(&settings.target).and_then(|j| ds.columns.get(j)).ok_or_else(|| {
         Error::invalid(if settings.target.is_empty() {
             "no target chosen: give one column the target role (or --target COLUMN)".to_owned()
         } else {
@@ -172,7 +172,6 @@ pub fn training_table(ds: &Dataset, settings: &TrainSettings) -> Result<Training
             )
         })
     })?;
-    let target = &ds.columns[target_idx];
     let task = settings.task.unwrap_or_else(|| guess_task(ds, &settings.target));
     let mut warnings = Vec::new();
 
@@ -195,10 +194,10 @@ pub fn training_table(ds: &Dataset, settings: &TrainSettings) -> Result<Training
                 "'{name}' is the target and cannot also be a feature; leave it out of the features"
             )));
         }
-        let j = ds
+        let (j, c) = ds
             .column_index(name)
+            .and_then(|j| Some((j, ds.columns.get(j)?)))
             .ok_or_else(|| Error::invalid(format!("the data has no feature column '{name}'{}", suggest(ds, name))))?;
-        let c = &ds.columns[j];
         if c.kind == ColumnKind::Text {
             warnings.push(format!("'{name}' holds free text ({} distinct values) and is left out", c.stats.distinct));
             continue;
@@ -218,14 +217,14 @@ pub fn training_table(ds: &Dataset, settings: &TrainSettings) -> Result<Training
     }
 
     // Usable rows: a target value, and (when dropping) every feature present.
-    let mut rows: Vec<usize> = (0..ds.n_rows()).filter(|&r| !target.values[r].is_nan()).collect();
+    let mut rows: Vec<usize> = (0..ds.n_rows()).filter(|&r| !value_at(target, r).is_nan()).collect();
     let missing_target = ds.n_rows() - rows.len();
     if missing_target > 0 {
         warnings.push(format!("{missing_target} rows have no target value and are left out"));
     }
     if settings.missing == MissingStrategy::DropRows {
         let before = rows.len();
-        rows.retain(|&r| feature_columns.iter().all(|&j| !ds.columns[j].values[r].is_nan()));
+        rows.retain(|&r| feature_columns.iter().all(|&j| ds.columns.get(j).is_some_and(|c| !value_at(c, r).is_nan())));
         if rows.len() < before {
             warnings.push(format!("{} rows with a missing feature value are left out", before - rows.len()));
         }
@@ -251,21 +250,21 @@ pub fn training_table(ds: &Dataset, settings: &TrainSettings) -> Result<Training
                 let mut present = vec![false; target.levels.len()];
                 for &r in &rows {
                     #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
-                    if let Some(p) = present.get_mut(target.values[r] as usize) {
+                    if let Some(p) = present.get_mut(value_at(target, r) as usize) {
                         *p = true;
                     }
                 }
                 let mut code = vec![None; target.levels.len()];
                 let mut levels = Vec::new();
-                for (i, l) in target.levels.iter().enumerate() {
-                    if present[i] {
-                        code[i] = Some(levels.len());
+                for ((l, &is_present), code) in target.levels.iter().zip(&present).zip(&mut code) {
+                    if is_present {
+                        *code = Some(levels.len());
                         levels.push(l.clone());
                     }
                 }
                 (levels, code)
             } else {
-                let mut distinct: Vec<f64> = rows.iter().map(|&r| target.values[r]).collect();
+                let mut distinct: Vec<f64> = rows.iter().map(|&r| value_at(target, r)).collect();
                 distinct.sort_by(f64::total_cmp);
                 distinct.dedup();
                 if distinct.len() > MAX_CLASSES {
@@ -297,14 +296,14 @@ pub fn training_table(ds: &Dataset, settings: &TrainSettings) -> Result<Training
             let y: Vec<f64> = if target.kind.has_levels() {
                 #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
                 rows.iter()
-                    .map(|&r| code_of.get(target.values[r] as usize).copied().flatten().map_or(0.0, |c| c as f64))
+                    .map(|&r| code_of.get(value_at(target, r) as usize).copied().flatten().map_or(0.0, |c| c as f64))
                     .collect()
             } else {
                 rows.iter()
                     .map(|&r| {
                         levels
                             .iter()
-                            .position(|l| *l == target.format_value(target.values[r]))
+                            .position(|l| *l == target.format_value(value_at(target, r)))
                             .map_or(0.0, |c| c as f64)
                     })
                     .collect()
@@ -318,10 +317,20 @@ pub fn training_table(ds: &Dataset, settings: &TrainSettings) -> Result<Training
                     target.name
                 )));
             }
-            (rows.iter().map(|&r| target.values[r]).collect(), Vec::new())
+            (rows.iter().map(|&r| value_at(target, r)).collect(), Vec::new())
         }
     };
     Ok(TrainingTable { feature_columns, rows, y, classes, task, warnings })
+}
+
+/// The value of column `c` in dataset row `r`; NaN (missing) past its end.
+fn value_at(c: &Column, r: usize) -> f64 {
+    c.values.get(r).copied().unwrap_or(f64::NAN)
+}
+
+/// The entries of `values` at `positions`, in that order (positions past the end are skipped).
+pub(crate) fn pick<T: Copy>(values: &[T], positions: &[usize]) -> Vec<T> {
+    positions.iter().filter_map(|&p| values.get(p).copied()).collect()
 }
 
 /// Names the closest column when a name is misspelled.
@@ -354,13 +363,17 @@ pub fn edit_distance(a: &str, b: &str) -> usize {
     let b: Vec<char> = b.chars().collect();
     let mut prev: Vec<usize> = (0..=b.len()).collect();
     for (i, ca) in a.chars().enumerate() {
-        let mut cur = vec![i + 1; b.len() + 1];
-        for (j, &cb) in b.iter().enumerate() {
-            cur[j + 1] = (prev[j] + usize::from(ca != cb)).min(prev[j + 1] + 1).min(cur[j] + 1);
+        // cur[j + 1] from prev[j] (substitute), prev[j + 1] (delete) and cur[j] (insert).
+        let mut cur = Vec::with_capacity(b.len() + 1);
+        let mut left = i + 1;
+        cur.push(left);
+        for (&cb, (&diagonal, &up)) in b.iter().zip(prev.iter().zip(prev.iter().skip(1))) {
+            left = (diagonal + usize::from(ca != cb)).min(up + 1).min(left + 1);
+            cur.push(left);
         }
         prev = cur;
     }
-    prev[b.len()]
+    prev.last().copied().unwrap_or(0)
 }
 
 /// The raw feature matrix of dataset rows `rows` over `feature_columns`.
@@ -368,7 +381,7 @@ fn raw_matrix(ds: &Dataset, feature_columns: &[usize], rows: &[usize]) -> Matrix
     let mut m = Matrix::zeros(rows.len(), feature_columns.len());
     for (i, &r) in rows.iter().enumerate() {
         for (j, &c) in feature_columns.iter().enumerate() {
-            m.set(i, j, ds.columns[c].values[r]);
+            m.set(i, j, ds.columns.get(c).map_or(f64::NAN, |col| value_at(col, r)));
         }
     }
     m
@@ -398,15 +411,21 @@ pub fn fit_on(
             positions.len()
         ));
     }
-    let rows: Vec<usize> = positions.iter().map(|&p| table.rows[p]).collect();
-    let specs: Vec<FeatureSpec> =
-        table.feature_columns.iter().map(|&j| FeatureSpec::from_column(&ds.columns[j], &rows)).collect();
+    let rows = pick(&table.rows, &positions);
+    let specs: Vec<FeatureSpec> = table
+        .feature_columns
+        .iter()
+        .map(|&j| {
+            let c = ds.columns.get(j).ok_or_else(|| Error::invalid(format!("the data has no column {}", j + 1)))?;
+            Ok(FeatureSpec::from_column(c, &rows))
+        })
+        .collect::<Result<_>>()?;
     let raw = raw_matrix(ds, &table.feature_columns, &rows);
     let standardize = matches!(settings.params, ModelParams::Svm(_));
     let pipeline = Pipeline::fit(specs, &raw, standardize);
     let x = pipeline.encode(&raw);
     progress.check()?;
-    let y: Vec<f64> = positions.iter().map(|&p| table.y[p]).collect();
+    let y = pick(&table.y, &positions);
     #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
     let classes_of = |y: &[f64]| -> Vec<usize> { y.iter().map(|&v| v as usize).collect() };
     let estimator = match (&settings.params, table.task) {
@@ -443,26 +462,26 @@ pub fn fit_on(
 fn subsample(positions: &[usize], y: &[f64], task: Task, n: usize, seed: u64) -> Vec<usize> {
     #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
     let labels: Vec<usize> = match task {
-        Task::Classification => positions.iter().map(|&p| y[p] as usize).collect(),
+        Task::Classification => pick(y, positions).into_iter().map(|v| v as usize).collect(),
         Task::Regression => vec![0; positions.len()],
     };
     let fraction = n as f64 / positions.len() as f64;
     let method = if task == Task::Classification { SplitMethod::Stratified } else { SplitMethod::Random };
     match split(positions.len(), method, 1.0 - fraction, Some(&labels), None, seed) {
-        Ok(s) => s.train.iter().map(|&i| positions[i]).collect(),
+        Ok(s) => pick(positions, &s.train),
         Err(_) => positions.to_vec(),
     }
 }
 
 /// Evaluates a model on usable-row positions.
 fn evaluate(ds: &Dataset, table: &TrainingTable, model: &TrainedModel, positions: &[usize]) -> Result<Evaluation> {
-    let rows: Vec<usize> = positions.iter().map(|&p| table.rows[p]).collect();
+    let rows = pick(&table.rows, positions);
     let raw = raw_matrix(ds, &table.feature_columns, &rows);
     let preds = model.predict(&raw);
     match table.task {
         Task::Classification => {
             #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
-            let y_true: Vec<usize> = positions.iter().map(|&p| table.y[p] as usize).collect();
+            let y_true: Vec<usize> = pick(&table.y, positions).into_iter().map(|v| v as usize).collect();
             #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
             let y_pred: Vec<usize> = preds.iter().map(|p| p.value as usize).collect();
             let k = table.classes.len();
@@ -476,7 +495,7 @@ fn evaluate(ds: &Dataset, table: &TrainingTable, model: &TrainedModel, positions
             Ok(Evaluation::Classification { metrics, y_true, proba })
         }
         Task::Regression => {
-            let y_true: Vec<f64> = positions.iter().map(|&p| table.y[p]).collect();
+            let y_true = pick(&table.y, positions);
             let y_pred: Vec<f64> = preds.iter().map(|p| p.value).collect();
             let metrics = regression_metrics(&y_true, &y_pred)?;
             Ok(Evaluation::Regression { metrics, y_true, y_pred })
@@ -514,7 +533,7 @@ pub fn train(ds: &Dataset, settings: &TrainSettings, progress: &Progress) -> Res
         .columns
         .iter()
         .find(|c| c.role == Role::Timestamp)
-        .map(|c| table.rows.iter().map(|&r| c.values[r]).collect());
+        .map(|c| table.rows.iter().map(|&r| value_at(c, r)).collect());
     let stratify = (table.task == Task::Classification).then_some(&labels[..]);
     let method = if method == SplitMethod::Stratified && stratify.is_none() { SplitMethod::Random } else { method };
     let parts =
@@ -539,7 +558,9 @@ pub fn train(ds: &Dataset, settings: &TrainSettings, progress: &Progress) -> Res
     let class_counts = if table.task == Task::Classification {
         let mut counts = vec![0usize; table.classes.len()];
         for &c in &labels {
-            counts[c] += 1;
+            if let Some(n) = counts.get_mut(c) {
+                *n += 1;
+            }
         }
         counts
     } else {
@@ -549,10 +570,7 @@ pub fn train(ds: &Dataset, settings: &TrainSettings, progress: &Progress) -> Res
         warnings.extend(baseline_warning(metrics, &model.classes));
     }
     progress.set(1.0);
-    let split = Split {
-        train: parts.train.iter().map(|&p| table.rows[p]).collect(),
-        test: parts.test.iter().map(|&p| table.rows[p]).collect(),
-    };
+    let split = Split { train: pick(&table.rows, &parts.train), test: pick(&table.rows, &parts.test) };
     Ok(TrainingReport { model, settings, split, evaluation, cv, class_counts, warnings, fit_secs })
 }
 
@@ -587,11 +605,13 @@ fn cross_validate(
     progress: &Progress,
 ) -> Result<CvSummary> {
     #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
-    let labels: Vec<usize> = train.iter().map(|&p| table.y[p] as usize).collect();
+    let labels: Vec<usize> = pick(&table.y, train).into_iter().map(|v| v as usize).collect();
     if table.task == Task::Classification {
         let mut counts = vec![0usize; table.classes.len()];
         for &c in &labels {
-            counts[c] += 1;
+            if let Some(n) = counts.get_mut(c) {
+                *n += 1;
+            }
         }
         if let Some((c, n)) = counts.iter().enumerate().find(|(_, n)| **n < k && **n > 0) {
             return Err(Error::invalid(format!(
@@ -610,8 +630,7 @@ fn cross_validate(
         .par_iter()
         .map(|fold| {
             progress.check()?;
-            let tr: Vec<usize> = fold.train.iter().map(|&i| train[i]).collect();
-            let te: Vec<usize> = fold.test.iter().map(|&i| train[i]).collect();
+            let (tr, te) = (pick(train, &fold.train), pick(train, &fold.test));
             let (model, _) = fit_on(ds, table, &tr, settings, &Progress::new())?;
             let e = evaluate(ds, table, &model, &te);
             let d = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;

@@ -7,6 +7,11 @@
 //! (NaN) follows the child with the larger training cover, as the pipeline imputes missing
 //! values before a row reaches the tree and this keeps evaluation total.
 
+// Node indices are checked once in `Tree::validate` (run on every fitted, imported or loaded
+// tree); after it all arrays share n_nodes and children and features are in range. `validate`
+// checks each index before it uses it.
+#![allow(clippy::indexing_slicing)]
+
 use serde::{Deserialize, Serialize};
 
 /// Marks "no child" in `left`/`right` (a leaf).
@@ -250,10 +255,11 @@ impl Tree {
             .unwrap_or_else(|| feature.iter().max().map_or(0, |m| m + 1));
         let mut feature = feature;
         let mut threshold = threshold;
-        for i in 0..left.len() {
-            if left[i] == LEAF {
-                feature[i] = 0;
-                threshold[i] = 0.0;
+        // The arrays may differ in length here (validate below says so); zip never reads past one.
+        for ((&l, f), t) in left.iter().zip(&mut feature).zip(&mut threshold) {
+            if l == LEAF {
+                *f = 0;
+                *t = 0.0;
             }
         }
         let tree = Self { left, right, feature, threshold, cover, values, n_outputs, n_features };
@@ -305,5 +311,20 @@ mod tests {
         let mut t = small_tree();
         t.left[1] = 2;
         assert!(t.validate().is_err());
+    }
+
+    #[test]
+    fn a_tree_file_with_short_arrays_is_an_error() {
+        // Three nodes, but one feature and one threshold: an error, not an index out of range.
+        let v = serde_json::json!({
+            "children_left": [1, -1, -1],
+            "children_right": [2, -1, -1],
+            "feature": [0],
+            "threshold": [0.5],
+            "n_node_samples": [3, 1, 2],
+            "value": [[1.0], [1.0], [1.0]],
+        });
+        let e = Tree::from_sklearn_json(&v).expect_err("arrays of different lengths");
+        assert!(e.to_string().contains("differ in length"), "{e}");
     }
 }

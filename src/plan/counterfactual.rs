@@ -25,6 +25,11 @@
 //! on the features' step grids and print as the decimals they are, so typing them back
 //! (`glassbox whatif --set`) gives the same prediction.
 
+// `Planner::counterfactuals` checks the scenario against the model first (`Scenario::validate`: one
+// setting per model feature), so rows, domains, region constraints and the block counters all
+// have one entry per feature, and changed features are indices into them.
+#![allow(clippy::indexing_slicing)]
+
 use serde::{Deserialize, Serialize};
 
 use super::Want;

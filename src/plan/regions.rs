@@ -35,7 +35,9 @@ impl Constraint {
     pub fn contains(&self, v: f64) -> bool {
         match self {
             Self::Interval { above, at_most } => *above < v && v <= *at_most,
-            Self::Levels { allowed, unknown } => level_index(v, allowed.len()).map_or(*unknown, |k| allowed[k]),
+            Self::Levels { allowed, unknown } => {
+                level_index(v, allowed.len()).map_or(*unknown, |k| allowed.get(k).copied().unwrap_or(false))
+            }
         }
     }
 
@@ -100,11 +102,14 @@ pub(crate) fn tree_regions(model: &TrainedModel) -> Vec<Region> {
             out.push(Region { leaf: node, prediction, constraints });
             continue;
         }
-        let col = tree.feature[node];
-        let t = tree.threshold[node];
+        let (Some(&col), Some(&t), Some(&left_child), Some(&right_child)) =
+            (tree.feature.get(node), tree.threshold.get(node), tree.left.get(node), tree.right.get(node))
+        else {
+            continue;
+        };
         let Some(enc) = pipeline.encoded.get(col) else { continue };
         // Right first so that the left child is popped (and listed) first.
-        for (child, left) in [(tree.right[node], false), (tree.left[node], true)] {
+        for (child, left) in [(right_child, false), (left_child, true)] {
             let mut c = constraints.clone();
             let Some(slot) = c.get_mut(enc.feature) else { continue };
             let feasible = match (enc.level, slot) {
@@ -143,13 +148,15 @@ pub(crate) fn tree_regions(model: &TrainedModel) -> Vec<Region> {
 /// without repeats; empty for other models or features the tree never splits on.
 pub(crate) fn tree_thresholds(model: &TrainedModel, feature: usize) -> Vec<f64> {
     let Some(tree) = model.tree() else { return Vec::new() };
-    let mut out: Vec<f64> = (0..tree.n_nodes())
-        .filter(|&n| !tree.is_leaf(n))
-        .filter_map(|n| {
-            let col = tree.feature[n];
+    let mut out: Vec<f64> = tree
+        .feature
+        .iter()
+        .zip(&tree.threshold)
+        .enumerate()
+        .filter(|&(n, _)| !tree.is_leaf(n))
+        .filter_map(|(_, (&col, &t))| {
             let enc = model.pipeline.encoded.get(col)?;
-            (enc.feature == feature && enc.level.is_none())
-                .then(|| model.pipeline.raw_threshold(col, tree.threshold[n]))
+            (enc.feature == feature && enc.level.is_none()).then(|| model.pipeline.raw_threshold(col, t))
         })
         .collect();
     out.sort_by(f64::total_cmp);

@@ -129,11 +129,16 @@ pub struct Constraints {
 
 /// Finds a feature by name, or says which name was probably meant.
 pub(crate) fn feature_index(specs: &[FeatureSpec], name: &str) -> Result<usize> {
-    if let Some(j) = specs.iter().position(|f| f.name == name) {
-        return Ok(j);
+    feature_named(specs, name).map(|(j, _)| j)
+}
+
+/// The index and description of the feature called `name`, as [`feature_index`] finds it.
+pub(crate) fn feature_named<'a>(specs: &'a [FeatureSpec], name: &str) -> Result<(usize, &'a FeatureSpec)> {
+    if let Some(hit) = specs.iter().enumerate().find(|(_, f)| f.name == name) {
+        return Ok(hit);
     }
-    if let Some(j) = specs.iter().position(|f| f.name.trim().eq_ignore_ascii_case(name.trim())) {
-        return Ok(j);
+    if let Some(hit) = specs.iter().enumerate().find(|(_, f)| f.name.trim().eq_ignore_ascii_case(name.trim())) {
+        return Ok(hit);
     }
     let hint = closest(name, specs.iter().map(|f| f.name.as_str()))
         .map(|c| format!("; did you mean '{c}'?"))
@@ -201,8 +206,7 @@ impl Scenario {
     /// An unknown feature (naming the closest one), a value that is not a number, or an
     /// unknown level.
     pub fn set_text(&mut self, model: &TrainedModel, name: &str, text: &str) -> Result<()> {
-        let j = feature_index(&model.pipeline.features, name)?;
-        let spec = &model.pipeline.features[j];
+        let (j, spec) = feature_named(&model.pipeline.features, name)?;
         let v = parse_value(spec, text)?;
         if let Some(f) = self.features.get_mut(j) {
             f.value = v;
@@ -257,7 +261,11 @@ impl Scenario {
         if let Some(vary) = &constraints.vary {
             let mut chosen = vec![false; self.features.len()];
             for name in vary.iter().map(|n| n.trim()).filter(|n| !n.is_empty()) {
-                chosen[feature_index(specs, name)?] = true;
+                let j = feature_index(specs, name)?;
+                // A scenario read from a file may hold fewer features than the model.
+                *chosen
+                    .get_mut(j)
+                    .ok_or_else(|| Error::invalid(format!("the scenario has no value for '{name}'")))? = true;
             }
             if !chosen.iter().any(|&c| c) {
                 return Err(Error::invalid("no feature to vary: name at least one"));
@@ -267,12 +275,12 @@ impl Scenario {
             }
         }
         for b in &constraints.bounds {
-            let j = feature_index(specs, &b.feature)?;
-            if specs[j].kind == FeatureKind::Categorical {
+            let (j, spec) = feature_named(specs, &b.feature)?;
+            if spec.kind == FeatureKind::Categorical {
                 return Err(Error::invalid(format!(
                     "'{}' is a category; bounds apply to numbers (its levels: {})",
-                    specs[j].name,
-                    specs[j].levels.join(", ")
+                    spec.name,
+                    spec.levels.join(", ")
                 )));
             }
             let Some(f) = self.features.get_mut(j) else { continue };

@@ -304,28 +304,27 @@ impl Planner {
         let column_msg = |column: &str, text: String| PlanMessage { row: None, column: Some(column.to_owned()), text };
 
         // Which plan column feeds which feature.
-        let mut feature_column: Vec<Option<usize>> = vec![None; specs.len()];
+        let mut feature_column: Vec<Option<usize>> =
+            specs.iter().map(|spec| plan.columns.iter().position(|c| c.name == spec.name)).collect();
         for (j, spec) in specs.iter().enumerate() {
-            feature_column[j] = plan.columns.iter().position(|c| c.name == spec.name);
-        }
-        for (j, spec) in specs.iter().enumerate() {
-            if feature_column[j].is_some() {
+            if feature_column.get(j).is_none_or(Option::is_some) {
                 continue;
             }
             let taken: Vec<usize> = feature_column.iter().flatten().copied().collect();
-            if let Some(c) = plan
-                .columns
-                .iter()
-                .enumerate()
-                .position(|(i, c)| !taken.contains(&i) && loose(&c.name) == loose(&spec.name))
+            if let Some((c, column)) =
+                plan.columns.iter().enumerate().find(|(i, c)| !taken.contains(i) && loose(&c.name) == loose(&spec.name))
             {
                 messages.push(column_msg(
-                    &plan.columns[c].name,
+                    &column.name,
                     format!("read as the feature '{}' (the names differ in case or spaces)", spec.name),
                 ));
-                feature_column[j] = Some(c);
+                if let Some(slot) = feature_column.get_mut(j) {
+                    *slot = Some(c);
+                }
             }
         }
+        // The plan column that feeds feature `j`, if any.
+        let column_of = |j: usize| feature_column.get(j).copied().flatten().and_then(|c| plan.columns.get(c));
         let mut unknown_hints: Vec<(usize, String)> = Vec::new();
         for (i, c) in plan.columns.iter().enumerate() {
             if feature_column.contains(&Some(i)) {
@@ -366,8 +365,8 @@ impl Planner {
             .iter()
             .enumerate()
             .map(|(j, s)| {
-                let source = match feature_column[j] {
-                    Some(c) => ColumnSource::Column { column: plan.columns[c].name.clone() },
+                let source = match column_of(j) {
+                    Some(c) => ColumnSource::Column { column: c.name.clone() },
                     None => {
                         let text = s.format_value(s.fill);
                         let mut note = format!(
@@ -407,15 +406,15 @@ impl Planner {
             .collect();
         let mut cell_msgs: Vec<PlanMessage> = Vec::new();
         for (j, spec) in specs.iter().enumerate() {
-            let column = feature_column[j].map(|c| &plan.columns[c]);
-            for r in 0..n {
+            let column = column_of(j);
+            for (r, run) in runs.iter_mut().enumerate() {
                 let (v, note) = match column {
                     None => (f64::NAN, None),
                     Some(c) => cell_value(spec, c, r),
                 };
                 let v = if v.is_nan() {
                     let fill_text = spec.format_value(spec.fill);
-                    runs[r].filled.push(format!("{}={fill_text} ({})", spec.name, rule(spec.kind)));
+                    run.filled.push(format!("{}={fill_text} ({})", spec.name, rule(spec.kind)));
                     if let Some(c) = column {
                         let why = note.clone().unwrap_or_else(|| "the cell is empty".into());
                         cell_msgs.push(PlanMessage {
@@ -442,7 +441,7 @@ impl Planner {
             let check = self.check_envelope(&values);
             run.in_envelope = check.in_envelope;
             for issue in &check.out_of_range {
-                let column = feature_column[issue.feature].map(|c| plan.columns[c].name.clone());
+                let column = column_of(issue.feature).map(|c| c.name.clone());
                 let spec = specs.get(issue.feature);
                 if spec.is_some_and(|s| s.kind == FeatureKind::Categorical) {
                     continue; // Reported when the cell was read.
@@ -483,16 +482,19 @@ impl Planner {
             }
             run.flagged = want.as_ref().is_some_and(|w| !w.satisfied(p));
             let phi = shap.row(r);
-            let mut order: Vec<usize> = (0..phi.len()).collect();
-            order.sort_by(|&a, &b| phi[b].abs().total_cmp(&phi[a].abs()).then(a.cmp(&b)));
+            // (feature, SHAP value), largest magnitude first.
+            let mut order: Vec<(usize, f64)> = phi.iter().copied().enumerate().collect();
+            order.sort_by(|a, b| b.1.abs().total_cmp(&a.1.abs()).then(a.0.cmp(&b.0)));
             run.reasons = order
                 .into_iter()
                 .take(settings.reasons)
-                .map(|j| Reason {
-                    feature: j,
-                    name: specs[j].name.clone(),
-                    value: self.format_value(j, run.values[j]),
-                    contribution: phi[j],
+                .filter_map(|(j, contribution)| {
+                    Some(Reason {
+                        feature: j,
+                        name: specs.get(j)?.name.clone(),
+                        value: self.format_value(j, *run.values.get(j)?),
+                        contribution,
+                    })
                 })
                 .collect();
         }
@@ -506,7 +508,7 @@ impl Planner {
                     specs
                         .iter()
                         .enumerate()
-                        .filter(|(j, _)| feature_column[*j].is_some())
+                        .filter(|(j, _)| feature_column.get(*j).is_some_and(Option::is_some))
                         .map(|(_, s)| s.name.clone())
                         .collect(),
                 );
@@ -532,16 +534,17 @@ impl Planner {
                         let result = self.counterfactuals(&scenario, want, &options, &Progress::new());
                         cf_progress.check()?;
                         cf_progress.set_count(k + 1, flagged.len());
+                        let Some(run) = runs.get_mut(r) else { continue };
                         match result {
                             Ok(cf) => match cf.found.into_iter().next() {
-                                Some(c) => runs[r].counterfactual = Some(c),
-                                None => runs[r].notes.push(match cf.status {
+                                Some(c) => run.counterfactual = Some(c),
+                                None => run.notes.push(match cf.status {
                                     CfStatus::Impossible | CfStatus::NoneWithinBounds => cf.message,
                                     _ => format!("no counterfactual: {}", cf.message),
                                 }),
                             },
                             Err(e) if e.is_cancelled() => return Err(e),
-                            Err(e) => runs[r].notes.push(format!("no counterfactual: {e}")),
+                            Err(e) => run.notes.push(format!("no counterfactual: {e}")),
                         }
                     }
                 }

@@ -84,12 +84,13 @@ impl Planner {
             .iter()
             .map(|&v| {
                 let mut r = base.clone();
-                r[feature] = v;
+                set(&mut r, feature, v);
                 Self::output_of(&self.predict(&r), output)
             })
             .collect();
-        let current = (base[feature], Self::output_of(&self.predict(&base), output));
-        Ok(Sweep { feature, name: self.domains()[feature].name.clone(), output, xs, ys, current })
+        let current = (at(&base, feature), Self::output_of(&self.predict(&base), output));
+        let name = self.domains().get(feature).map(|d| d.name.clone()).unwrap_or_default();
+        Ok(Sweep { feature, name, output, xs, ys, current })
     }
 
     /// The model's output over a grid of two features of a scenario (the others held).
@@ -119,16 +120,28 @@ impl Planner {
                     .iter()
                     .map(|&x| {
                         let mut r = base.clone();
-                        r[x_feature] = x;
-                        r[y_feature] = y;
+                        set(&mut r, x_feature, x);
+                        set(&mut r, y_feature, y);
                         Self::output_of(&self.predict(&r), output)
                     })
                     .collect())
             })
             .collect::<Result<_>>()?;
         let z = Matrix::from_rows(&rows, xs.len())?;
-        let current = (base[x_feature], base[y_feature], Self::output_of(&self.predict(&base), output));
+        let current = (at(&base, x_feature), at(&base, y_feature), Self::output_of(&self.predict(&base), output));
         progress.set(1.0);
         Ok(Heatmap { x_feature, y_feature, output, xs, ys, z, current })
+    }
+}
+
+/// Value `j` of a row of feature values; NaN when the row is shorter.
+fn at(row: &[f64], j: usize) -> f64 {
+    row.get(j).copied().unwrap_or(f64::NAN)
+}
+
+/// Sets value `j` of a row of feature values, if it has one.
+fn set(row: &mut [f64], j: usize, v: f64) {
+    if let Some(x) = row.get_mut(j) {
+        *x = v;
     }
 }

@@ -449,8 +449,10 @@ fn change_scale(values: &[f64], median: f64) -> f64 {
     }
     let mut dev: Vec<f64> = values.iter().map(|v| (v - median).abs()).collect();
     dev.sort_by(f64::total_cmp);
+    // `dev` is not empty here; the upper middle of an even count pairs with the one before.
     let n = dev.len();
-    let mad = if n % 2 == 1 { dev[n / 2] } else { f64::midpoint(dev[n / 2 - 1], dev[n / 2]) };
+    let at = |i: usize| dev.get(i).copied().unwrap_or(0.0);
+    let mad = if n % 2 == 1 { at(n / 2) } else { f64::midpoint(at(n / 2 - 1), at(n / 2)) };
     if mad > 1e-12 {
         return mad;
     }

@@ -17,6 +17,11 @@
 //! maximal box (no side can grow) in which every cell was checked, not necessarily the largest
 //! such box.
 
+// `operating_window` checks the scenario against the model and looks the named setpoints up with
+// `get`; after that rows and domains have one entry per feature, cell coordinates stay below each
+// axis' `dims`, and `flatten` maps a cell into the memo it sized.
+#![allow(clippy::indexing_slicing)]
+
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -117,7 +122,9 @@ impl Planner {
         let mut axes: Vec<Cells> = Vec::new();
         for name in features {
             let j = feature_index(&model.pipeline.features, name)?;
-            let (d, f) = (&self.domains()[j], &scenario.features[j]);
+            let (Some(d), Some(f)) = (self.domains().get(j), scenario.features.get(j)) else {
+                return Err(Error::invalid(format!("the scenario has no value for '{name}'")));
+            };
             if d.kind == FeatureKind::Categorical {
                 return Err(Error::invalid(format!(
                     "'{}' is a category; an operating window is a range of numeric setpoints",

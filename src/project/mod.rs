@@ -230,8 +230,14 @@ impl Project {
         if version == 0 {
             return Err(Error::in_file("the project file has no valid \"version\"", path));
         }
-        serde_json::from_value(value)
-            .map_err(|e| Error::in_file(format!("the project file is damaged or incomplete: {e}"), path))
+        let damaged =
+            |e: &dyn std::fmt::Display| Error::in_file(format!("the project file is damaged or incomplete: {e}"), path);
+        let project: Self = serde_json::from_value(value).map_err(|e| damaged(&e))?;
+        // A model whose parts do not fit could index out of range or loop forever when used.
+        if let Some(report) = &project.model {
+            report.model.validate().map_err(|e| damaged(&e))?;
+        }
+        Ok(project)
     }
 
     /// Loads the project's data file, checks it is the same data (by hash) and applies the
@@ -270,6 +276,21 @@ impl Project {
             ));
         }
         let mut ds = load_file(&data.path, &data.options, progress)?;
+        // In the data the model was trained on (same hash), the rows it was trained and tested on
+        // exist; if not, the project's split is damaged and would quietly explain and score rows
+        // of missing values.
+        if verify && let Some(report) = &self.model {
+            let n = ds.n_rows();
+            if let Some(&row) = report.split.train.iter().chain(&report.split.test).find(|&&r| r >= n) {
+                return Err(Error::in_file(
+                    format!(
+                        "the project file is damaged: its model was trained on data row {} but this data file has {n} rows",
+                        row.saturating_add(1)
+                    ),
+                    &data.path,
+                ));
+            }
+        }
         self.apply_roles(&mut ds);
         Ok(ds)
     }

@@ -130,7 +130,8 @@ pub fn from_tree(
             rules.push(Rule { conditions, outcome, stats: RuleStats::default(), leaf: Some(node) });
             continue;
         }
-        let (l, r) = (tree.left[node], tree.right[node]);
+        // The tree was validated above, so an internal node has both children.
+        let (Some(&l), Some(&r)) = (tree.left.get(node), tree.right.get(node)) else { continue };
         let (mut left, mut right) = (bounds.clone(), bounds);
         match raw_split(tree, pipeline, node)? {
             RawSplit::AtMost { feature, threshold } => {

@@ -220,27 +220,27 @@ pub fn score(rs: &mut RuleSet, data: &RuleData) {
     let (train_dec, train_rule) = decisions(rs, &data.train);
     let (test_dec, test_rule) = decisions(rs, &data.test);
     let n_groups = rs.rules.len() + 1;
-    let mut train_groups: Vec<Vec<usize>> = vec![Vec::new(); n_groups];
-    for (i, &r) in train_rule.iter().enumerate() {
-        train_groups[r].push(i);
-    }
-    let mut test_groups: Vec<Vec<usize>> = vec![Vec::new(); n_groups];
-    for (i, &r) in test_rule.iter().enumerate() {
-        test_groups[r].push(i);
-    }
+    // Rows of each rule (`decisions` gives indices up to rules.len(), the default).
+    let groups = |which: &[usize]| {
+        let mut groups: Vec<Vec<usize>> = vec![Vec::new(); n_groups];
+        for (i, &r) in which.iter().enumerate() {
+            if let Some(g) = groups.get_mut(r) {
+                g.push(i);
+            }
+        }
+        groups
+    };
+    let (train_groups, test_groups) = (groups(&train_rule), groups(&test_rule));
     let spread_all = std_dev(&data.train.actual);
     let n_train = data.train.len();
     let n_classes = rs.classes.len();
-    let stats: Vec<RuleStats> = (0..n_groups)
-        .map(|g| {
+    let stats: Vec<RuleStats> = train_groups
+        .iter()
+        .zip(&test_groups)
+        .enumerate()
+        .map(|(g, (train, test))| {
             let outcome = rs.rules.get(g).map_or(rs.default, |r| r.outcome);
-            rule_stats(
-                outcome,
-                data,
-                &train_groups[g],
-                &test_groups[g],
-                &RuleContext { n_train, n_classes, spread_all },
-            )
+            rule_stats(outcome, data, train, test, &RuleContext { n_train, n_classes, spread_all })
         })
         .collect();
     for (rule, s) in rs.rules.iter_mut().zip(&stats) {
@@ -267,14 +267,20 @@ fn rule_stats(outcome: Outcome, data: &RuleData, train: &[usize], test: &[usize]
         ..RuleStats::default()
     };
     let decided = outcome.as_f64();
-    let agree = train.iter().filter(|&&i| same_decision(data.task, decided, data.train.model[i])).count();
+    // The rows' actual values and model decisions; a row index past them reads as missing.
+    let train_actual = |i: usize| data.train.actual.get(i).copied().unwrap_or(f64::NAN);
+    let test_actual = |i: usize| data.test.actual.get(i).copied().unwrap_or(f64::NAN);
+    let agree = train
+        .iter()
+        .filter(|&&i| data.train.model.get(i).is_some_and(|&m| same_decision(data.task, decided, m)))
+        .count();
     s.fidelity = if train.is_empty() { 1.0 } else { agree as f64 / train.len() as f64 };
     match outcome {
         Outcome::Class { index } => {
             let mut counts = vec![0usize; ctx.n_classes];
             for &i in train {
                 #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
-                if let Some(c) = class_of(data.train.actual[i]).and_then(|c| counts.get_mut(c)) {
+                if let Some(c) = class_of(train_actual(i)).and_then(|c| counts.get_mut(c)) {
                     *c += 1;
                 }
             }
@@ -282,14 +288,14 @@ fn rule_stats(outcome: Outcome, data: &RuleData, train: &[usize], test: &[usize]
             s.class_mix =
                 counts.iter().map(|&c| if labelled == 0 { 0.0 } else { c as f64 / labelled as f64 }).collect();
             s.confidence = s.class_mix.get(index).copied().unwrap_or(0.0);
-            let test_labelled: Vec<usize> = test.iter().copied().filter(|&i| !data.test.actual[i].is_nan()).collect();
+            let test_labelled: Vec<f64> = test.iter().map(|&i| test_actual(i)).filter(|v| !v.is_nan()).collect();
             if !test_labelled.is_empty() {
-                let right = test_labelled.iter().filter(|&&i| class_of(data.test.actual[i]) == Some(index)).count();
+                let right = test_labelled.iter().filter(|&&y| class_of(y) == Some(index)).count();
                 s.test_accuracy = Some(right as f64 / test_labelled.len() as f64);
             }
         }
         Outcome::Value { value } => {
-            let ys: Vec<f64> = train.iter().map(|&i| data.train.actual[i]).filter(|v| !v.is_nan()).collect();
+            let ys: Vec<f64> = train.iter().map(|&i| train_actual(i)).filter(|v| !v.is_nan()).collect();
             if !ys.is_empty() {
                 let mean = ys.iter().sum::<f64>() / ys.len() as f64;
                 let std = std_dev(&ys);
@@ -298,7 +304,7 @@ fn rule_stats(outcome: Outcome, data: &RuleData, train: &[usize], test: &[usize]
                 s.confidence = if ctx.spread_all > 0.0 { (1.0 - std / ctx.spread_all).clamp(0.0, 1.0) } else { 1.0 };
             }
             let errors: Vec<f64> =
-                test.iter().map(|&i| data.test.actual[i]).filter(|v| !v.is_nan()).map(|y| (y - value).abs()).collect();
+                test.iter().map(|&i| test_actual(i)).filter(|v| !v.is_nan()).map(|y| (y - value).abs()).collect();
             if !errors.is_empty() {
                 s.test_mae = Some(errors.iter().sum::<f64>() / errors.len() as f64);
             }

@@ -11,6 +11,10 @@
 //!    to the default rule, whose outcome becomes the model's most frequent decision (regression:
 //!    the mean decision) on the training rows that reach it.
 
+// Rule indices run below rules.len(), read again after every removal; row indices run below
+// rows.len(), the length of `filled`, `decided` and `which` alike.
+#![allow(clippy::indexing_slicing)]
+
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 

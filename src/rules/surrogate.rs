@@ -115,9 +115,8 @@ impl Surrogate {
     pub fn disagreements(&self, data: &RuleData, tolerance: f64) -> Vec<Disagreement> {
         let mut out = Vec::new();
         for (rows, held_out) in [(&data.train, false), (&data.test, true)] {
-            for i in 0..rows.len() {
-                let ours = self.decide(rows.raw.row(i));
-                let theirs = rows.model[i];
+            for (i, (raw, &theirs)) in rows.raw.rows().zip(&rows.model).enumerate() {
+                let ours = self.decide(raw);
                 let differs = match self.task {
                     Task::Classification => !same_decision(self.task, ours, theirs),
                     Task::Regression => (ours - theirs).abs() > tolerance.max(0.0),

@@ -1,11 +1,14 @@
 //! One integration-test binary for the whole of Glassbox (fast to link); a module per area.
 
-#![allow(clippy::expect_used, clippy::unwrap_used, clippy::format_push_string)] // test code
+#![allow(clippy::expect_used, clippy::unwrap_used, clippy::indexing_slicing, clippy::format_push_string)] // test code
 
+mod atomic_save;
+mod bad_inputs;
 mod cli;
 mod data;
 mod explain;
 mod export;
+mod offline;
 mod plan;
 mod rules;
 mod train;

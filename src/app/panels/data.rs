@@ -13,6 +13,9 @@ use crate::data::{Column, ColumnKind, Dataset, Histogram, Role};
 /// Columns the table shows at once; wider datasets are paged so a frame stays cheap.
 const COLUMNS_PER_PAGE: usize = 40;
 
+/// A column's histogram and level counts: (column, histogram, counts).
+type ColumnSummary = (usize, Histogram, Vec<(usize, usize)>);
+
 /// What the Data panel remembers between frames.
 #[derive(Debug, Default)]
 pub struct DataPanel {
@@ -20,8 +23,9 @@ pub struct DataPanel {
     pub selected: Option<usize>,
     /// First column of the visible page of the table.
     pub first_column: usize,
-    /// Cached histogram of the selected column: (column, histogram).
-    histogram: Option<(usize, Histogram)>,
+    /// Cached histogram and level counts of the selected column: (column, histogram, counts).
+    /// Both walk every row, so they are computed once per selection, not per frame.
+    histogram: Option<ColumnSummary>,
     /// Rows to show instead of all, with what they are (a rule's rows, disagreements).
     pub highlight: Option<(String, Vec<usize>)>,
 }
@@ -48,11 +52,11 @@ impl DataPanel {
         egui::Panel::right("data_details").resizable(true).default_size(340.0).min_size(260.0).show(ui, |ui| {
             match selected.and_then(|s| ds.columns.get(s).map(|c| (s, c))) {
                 Some((s, c)) => {
-                    if histogram.as_ref().is_none_or(|(i, _)| *i != s) {
-                        *histogram = Some((s, c.histogram(30, 30)));
+                    if histogram.as_ref().is_none_or(|(i, ..)| *i != s) {
+                        *histogram = Some((s, c.histogram(30, 30), level_counts(c)));
                     }
-                    if let Some((_, h)) = histogram.as_ref() {
-                        details_ui(ui, c, h);
+                    if let Some((_, h, counts)) = histogram.as_ref() {
+                        details_ui(ui, c, h, counts);
                     }
                 }
                 None => {
@@ -146,7 +150,7 @@ fn kind_color(ui: &Ui, kind: ColumnKind) -> Color32 {
 }
 
 /// Statistics and histogram of one column.
-fn details_ui(ui: &mut Ui, c: &Column, h: &Histogram) {
+fn details_ui(ui: &mut Ui, c: &Column, h: &Histogram, counts: &[(usize, usize)]) {
     ui.add_space(4.0);
     ui.heading(&c.name);
     let mut subtitle = c.kind.label().to_owned();
@@ -191,9 +195,9 @@ fn details_ui(ui: &mut Ui, c: &Column, h: &Histogram) {
         ui.separator();
         ui.label(RichText::new(format!("{} levels", c.levels.len())).strong());
         egui::ScrollArea::vertical().id_salt("levels_scroll").max_height(160.0).show(ui, |ui| {
-            for (level, count) in level_counts(c).into_iter().take(200) {
+            for &(level, count) in counts.iter().take(200) {
                 ui.horizontal(|ui| {
-                    ui.label(level);
+                    ui.label(c.levels.get(level).map_or("", String::as_str));
                     ui.with_layout(Layout::right_to_left(Align::Center), |ui| ui.monospace(count.to_string()));
                 });
             }
@@ -201,8 +205,8 @@ fn details_ui(ui: &mut Ui, c: &Column, h: &Histogram) {
     }
 }
 
-/// Levels with their counts, most frequent first.
-fn level_counts(c: &Column) -> Vec<(&str, usize)> {
+/// Level indices with their counts, most frequent first (ties by name).
+fn level_counts(c: &Column) -> Vec<(usize, usize)> {
     let mut counts = vec![0usize; c.levels.len()];
     for &v in &c.values {
         #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)] // codes are small non-negative integers
@@ -212,8 +216,8 @@ fn level_counts(c: &Column) -> Vec<(&str, usize)> {
             *n += 1;
         }
     }
-    let mut out: Vec<(&str, usize)> = c.levels.iter().map(String::as_str).zip(counts).collect();
-    out.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+    let mut out: Vec<(usize, usize)> = counts.into_iter().enumerate().collect();
+    out.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| c.levels.get(a.0).cmp(&c.levels.get(b.0))));
     out
 }
 
@@ -309,7 +313,7 @@ fn table_ui(
             }
         }
     });
-    let visible: Vec<usize> = (*first_column..n_cols.min(*first_column + COLUMNS_PER_PAGE)).collect();
+    let visible: Vec<_> = ds.columns.iter().enumerate().skip(*first_column).take(COLUMNS_PER_PAGE).collect();
     let row_height = ui.text_style_height(&egui::TextStyle::Body) + 4.0;
     let number_width = ui.fonts_mut(|f| f.glyph_width(&egui::TextStyle::Monospace.resolve(ui.style()), '0'))
         * (ds.n_rows().max(1).ilog10() as f32 + 2.0);
@@ -320,8 +324,7 @@ fn table_ui(
             .resizable(true)
             .cell_layout(Layout::right_to_left(Align::Center))
             .column(TableColumn::exact(number_width.max(32.0)));
-        for &j in &visible {
-            let c = &ds.columns[j];
+        for &(_, c) in &visible {
             let w = (c.name.chars().count() as f32 * 7.5).clamp(70.0, 220.0);
             table = table.column(TableColumn::initial(w).at_least(50.0).clip(true));
         }
@@ -330,8 +333,7 @@ fn table_ui(
                 header.col(|ui| {
                     ui.label(RichText::new("row").weak());
                 });
-                for &j in &visible {
-                    let c = &ds.columns[j];
+                for &(j, c) in &visible {
                     header.col(|ui| {
                         let text = RichText::new(&c.name).strong();
                         let text = if c.role == Role::Target { text.underline() } else { text };
@@ -354,8 +356,7 @@ fn table_ui(
                     row.col(|ui| {
                         ui.label(RichText::new(i.to_string()).weak().monospace());
                     });
-                    for &j in &visible {
-                        let c = &ds.columns[j];
+                    for &(_, c) in &visible {
                         row.col(|ui| {
                             let v = c.values.get(i).copied().unwrap_or(f64::NAN);
                             if v.is_nan() {

@@ -207,9 +207,8 @@ impl ExplainPanel {
             return;
         };
         let names = &g.shap.features;
-        let m = names.len();
-        let mut order: Vec<usize> = (0..m).collect();
-        order.sort_by(|&a, &b| g.mean_abs_shap[b].total_cmp(&g.mean_abs_shap[a]));
+        let mut order: Vec<usize> = (0..names.len()).collect();
+        order.sort_by(|&a, &b| value_at(&g.mean_abs_shap, b).total_cmp(&value_at(&g.mean_abs_shap, a)));
         egui::ScrollArea::vertical().id_salt("global_scroll").show(ui, |ui| {
             ui.horizontal(|ui| {
                 ui.label(
@@ -229,7 +228,7 @@ impl ExplainPanel {
                 }
                 if ui.button("Save importance (SVG)…").clicked() {
                     let rows: Vec<(String, f64)> =
-                        order.iter().map(|&j| (names[j].clone(), g.mean_abs_shap[j])).collect();
+                        order.iter().map(|&j| (name_at(names, j).to_owned(), value_at(&g.mean_abs_shap, j))).collect();
                     commands.push(Command::SaveText {
                         name: "importance.svg".into(),
                         text: crate::explain::svg::bars("Mean |SHAP|", &rows),
@@ -239,21 +238,21 @@ impl ExplainPanel {
             ui.add_space(6.0);
             let label_w = 190.0;
             let importance = ui.scope(|ui| {
-                ui.columns(3, |cols| {
-                    cols[0].label(RichText::new("Mean |SHAP|").strong());
+                ui.columns_const(|[shap_col, perm_col, imp_col]| {
+                    shap_col.label(RichText::new("Mean |SHAP|").strong());
                     let rows: Vec<BarRow> = order
                         .iter()
                         .map(|&j| BarRow {
-                            label: names[j].clone(),
-                            value: g.mean_abs_shap[j],
+                            label: name_at(names, j).to_owned(),
+                            value: value_at(&g.mean_abs_shap, j),
                             start: 0.0,
                             error: None,
                             color: UP,
-                            value_text: format!("{:.4}", g.mean_abs_shap[j]),
+                            value_text: format!("{:.4}", value_at(&g.mean_abs_shap, j)),
                         })
                         .collect();
-                    hbar_chart(&mut cols[0], &rows, label_w);
-                    cols[1].label(
+                    hbar_chart(shap_col, &rows, label_w);
+                    perm_col.label(
                         RichText::new(format!(
                             "Permutation ({} drop when shuffled)",
                             if model.task == Task::Classification { "accuracy" } else { "R²" }
@@ -264,34 +263,34 @@ impl ExplainPanel {
                         let rows: Vec<BarRow> = order
                             .iter()
                             .map(|&j| BarRow {
-                                label: names[j].clone(),
-                                value: p.mean[j],
+                                label: name_at(names, j).to_owned(),
+                                value: value_at(&p.mean, j),
                                 start: 0.0,
-                                error: Some(p.std[j]),
+                                error: Some(value_at(&p.std, j)),
                                 color: Color32::from_rgb(90, 150, 90),
-                                value_text: format!("{:.4}", p.mean[j]),
+                                value_text: format!("{:.4}", value_at(&p.mean, j)),
                             })
                             .collect();
-                        hbar_chart(&mut cols[1], &rows, label_w);
+                        hbar_chart(perm_col, &rows, label_w);
                     }
-                    cols[2].label(RichText::new("Impurity (tree splits)").strong());
+                    imp_col.label(RichText::new("Impurity (tree splits)").strong());
                     match &g.impurity {
                         Some(imp) => {
                             let rows: Vec<BarRow> = order
                                 .iter()
                                 .map(|&j| BarRow {
-                                    label: names[j].clone(),
-                                    value: imp[j],
+                                    label: name_at(names, j).to_owned(),
+                                    value: value_at(imp, j),
                                     start: 0.0,
                                     error: None,
                                     color: Color32::from_rgb(150, 120, 190),
-                                    value_text: format!("{:.3}", imp[j]),
+                                    value_text: format!("{:.3}", value_at(imp, j)),
                                 })
                                 .collect();
-                            hbar_chart(&mut cols[2], &rows, label_w);
+                            hbar_chart(imp_col, &rows, label_w);
                         }
                         None => {
-                            cols[2].label(RichText::new("Only trees have split importance.").weak());
+                            imp_col.label(RichText::new("Only trees have split importance.").weak());
                         }
                     }
                 });
@@ -317,15 +316,15 @@ impl ExplainPanel {
                     .selected_text(names.get(self.feature).cloned().unwrap_or_default())
                     .show_ui(ui, |ui| {
                         for &j in &order {
-                            ui.selectable_value(&mut self.feature, j, &names[j]);
+                            ui.selectable_value(&mut self.feature, j, name_at(names, j));
                         }
                     });
             });
             let partner = g.strongest_partner(self.feature);
-            ui.columns(2, |cols| {
-                let rect = dependence(&mut cols[0], &g, model, self.feature, partner);
+            ui.columns_const(|[left, right]| {
+                let rect = dependence(left, &g, model, self.feature, partner);
                 crate::app::widgets::png_button(
-                    &mut cols[0],
+                    left,
                     "Save dependence plot (PNG)…",
                     &format!("dependence_{}.png", png_name(names.get(self.feature).map_or("", String::as_str))),
                     rect,
@@ -334,9 +333,9 @@ impl ExplainPanel {
                 let pdp = self.results.pdp.as_ref().filter(|(f, _)| *f == self.feature).map(|(_, p)| p.clone());
                 match pdp {
                     Some(p) => {
-                        let rect = pdp_plot(&mut cols[1], &p, model, self.feature);
+                        let rect = pdp_plot(right, &p, model, self.feature);
                         crate::app::widgets::png_button(
-                            &mut cols[1],
+                            right,
                             "Save PDP/ICE plot (PNG)…",
                             &format!("pdp_{}.png", png_name(names.get(self.feature).map_or("", String::as_str))),
                             rect,
@@ -344,8 +343,8 @@ impl ExplainPanel {
                         );
                     }
                     None => {
-                        cols[1].label(RichText::new("Partial dependence and ICE").strong());
-                        if cols[1]
+                        right.label(RichText::new("Partial dependence and ICE").strong());
+                        if right
                             .add_enabled(
                                 !busy,
                                 egui::Button::new(format!(
@@ -399,11 +398,11 @@ impl ExplainPanel {
                 commands.push(Command::ExplainRow { row: self.row, options: Box::new(local) });
             }
         });
-        let Ok(raw) = model.raw_rows(ds, &[self.row]) else {
+        let raw = model.raw_rows(ds, &[self.row]).ok().and_then(|m| m.rows().next().map(<[f64]>::to_vec));
+        let Some(raw_row) = raw else {
             ui.colored_label(ui.visuals().error_fg_color, "This row cannot be read in the model's features.");
             return;
         };
-        let raw_row = raw.row(0).to_vec();
         let pred = model.predict_row(&raw_row);
         let explained = match output {
             Output::Probability(c) => pred.probabilities.get(c).copied().unwrap_or(f64::NAN),
@@ -414,7 +413,7 @@ impl ExplainPanel {
         let shap: Option<(f64, Vec<f64>)> = if self.method(model) == Method::TreeShap {
             tree_shap_row(model, &raw_row, output)
         } else {
-            job_result.map(|(_, s, _)| (s.base_values[0], s.values.row(0).to_vec()))
+            job_result.and_then(|(_, s, _)| Some((*s.base_values.first()?, s.values.rows().next()?.to_vec())))
         };
         let actual = crate::explain::model::target_codes(model, ds, &[self.row]).ok().and_then(|v| v.first().copied());
         egui::ScrollArea::vertical().id_salt("local_scroll").show(ui, |ui| {
@@ -437,48 +436,52 @@ impl ExplainPanel {
                 .features
                 .iter()
                 .zip(&phi)
-                .enumerate()
-                .map(|(j, (f, &v))| {
-                    let val = f.format_value(raw_row[j]);
+                .zip(&raw_row)
+                .map(|((f, &v), &x)| {
+                    let val = f.format_value(x);
                     let unit = if f.kind == FeatureKind::Numeric { f.unit.as_deref().map(|u| format!(" {u}")).unwrap_or_default() } else { String::new() };
                     (format!("{} = {val}{unit}", crate::data::split_unit(&f.name).0), v)
                 })
                 .collect();
             let lime = job_result.and_then(|(_, _, l)| l.clone());
             ui.columns(if lime.is_some() { 2 } else { 1 }, |cols| {
-                cols[0].label(RichText::new("SHAP: from the base value to this prediction").strong());
+                let [shap_col, rest @ ..] = cols else { return };
+                shap_col.label(RichText::new("SHAP: from the base value to this prediction").strong());
                 let rows = waterfall_rows(base, &items, 12, |v| format!("{v:.4}"));
-                let top = cols[0].cursor().top();
-                hbar_chart(&mut cols[0], &rows, 230.0);
-                let rect = egui::Rect::from_x_y_ranges(cols[0].max_rect().x_range(), top..=cols[0].cursor().top());
-                crate::app::widgets::png_button(&mut cols[0], "Save waterfall (PNG)…", &format!("waterfall_row{}.png", self.row), rect, commands);
-                if ui_button(&mut cols[0], "Save waterfall (SVG)…") {
+                let top = shap_col.cursor().top();
+                hbar_chart(shap_col, &rows, 230.0);
+                let rect = egui::Rect::from_x_y_ranges(shap_col.max_rect().x_range(), top..=shap_col.cursor().top());
+                crate::app::widgets::png_button(shap_col, "Save waterfall (PNG)…", &format!("waterfall_row{}.png", self.row), rect, commands);
+                if ui_button(shap_col, "Save waterfall (SVG)…") {
                     commands.push(Command::SaveText { name: format!("waterfall_row{}.svg", self.row), text: crate::explain::svg::waterfall(&format!("Row {}", self.row), base, &items) });
                 }
-                if let Some(l) = &lime {
-                    let w = l.values.row(0);
+                if let Some(l) = &lime
+                    && let Some(w) = l.values.rows().next()
+                    && let Some(lime_col) = rest.first_mut()
+                {
                     let r2 = l.lime.as_ref().and_then(|v| v.first()).map_or(f64::NAN, |e| e.score);
-                    cols[1].label(RichText::new(format!("LIME weights (local R² {r2:.2})")).strong());
-                    let mut order: Vec<usize> = (0..w.len()).collect();
-                    order.sort_by(|&a, &b| w[b].abs().total_cmp(&w[a].abs()));
-                    let rows: Vec<BarRow> = order
+                    lime_col.label(RichText::new(format!("LIME weights (local R² {r2:.2})")).strong());
+                    // (label, weight), largest weight first; the sort is stable, so ties keep feature order.
+                    let mut ranked: Vec<(&str, f64)> = items.iter().map(|(label, _)| label.as_str()).zip(w.iter().copied()).collect();
+                    ranked.sort_by(|a, b| b.1.abs().total_cmp(&a.1.abs()));
+                    let rows: Vec<BarRow> = ranked
                         .iter()
                         .take(12)
-                        .map(|&j| BarRow { label: items[j].0.clone(), value: w[j], start: 0.0, error: None, color: if w[j] >= 0.0 { UP } else { DOWN }, value_text: format!("{:+.4}", w[j]) })
+                        .map(|&(label, wj)| BarRow { label: label.to_owned(), value: wj, start: 0.0, error: None, color: if wj >= 0.0 { UP } else { DOWN }, value_text: format!("{wj:+.4}") })
                         .collect();
-                    hbar_chart(&mut cols[1], &rows, 230.0);
+                    hbar_chart(lime_col, &rows, 230.0);
                     let top = |v: &[f64]| -> Vec<usize> {
-                        let mut o: Vec<usize> = (0..v.len()).collect();
-                        o.sort_by(|&a, &b| v[b].abs().total_cmp(&v[a].abs()));
-                        o.truncate(3);
+                        let mut o: Vec<(usize, f64)> = v.iter().copied().enumerate().collect();
+                        o.sort_by(|a, b| b.1.abs().total_cmp(&a.1.abs()));
+                        let mut o: Vec<usize> = o.into_iter().take(3).map(|(j, _)| j).collect();
                         o.sort_unstable();
                         o
                     };
                     if top(&phi) != top(w) {
-                        cols[1].colored_label(cols[1].visuals().warn_fg_color, "SHAP and LIME disagree on the three most important features for this row: LIME fits a local linear surrogate on binned features, SHAP attributes the model's exact output. Trust SHAP for the numbers; read LIME as a rough local trend.");
+                        lime_col.colored_label(lime_col.visuals().warn_fg_color, "SHAP and LIME disagree on the three most important features for this row: LIME fits a local linear surrogate on binned features, SHAP attributes the model's exact output. Trust SHAP for the numbers; read LIME as a rough local trend.");
                     }
                     if r2 < 0.5 {
-                        cols[1].label(RichText::new("The surrogate explains little of the model's behaviour around this row (low R²).").small().weak());
+                        lime_col.label(RichText::new("The surrogate explains little of the model's behaviour around this row (low R²).").small().weak());
                     }
                 }
             });
@@ -488,17 +491,21 @@ impl ExplainPanel {
                 let mut enc = Vec::new();
                 model.pipeline.encode_row_into(&raw_row, &mut enc);
                 let path = tree.path(&enc);
-                for w in path.windows(2) {
-                    let (n, next) = (w[0], w[1]);
+                for pair in path.windows(2) {
+                    let &[n, next] = pair else { continue };
                     let (q, left_is_yes) = crate::app::panels::tree_view::split_text(model, tree, n);
-                    let went_left = next == tree.left[n];
+                    let went_left = tree.left.get(n) == Some(&next);
                     let answer = if went_left == left_is_yes { "yes" } else { "no" };
-                    let col = tree.feature[n];
-                    let value = model.pipeline.encoded.get(col).map_or(String::new(), |e| model.pipeline.features[e.feature].format_value(raw_row[e.feature]));
+                    let value = tree
+                        .feature
+                        .get(n)
+                        .and_then(|&col| model.pipeline.encoded.get(col))
+                        .and_then(|e| Some(model.pipeline.features.get(e.feature)?.format_value(*raw_row.get(e.feature)?)))
+                        .unwrap_or_default();
                     ui.label(format!("{q}  {answer}   (this row: {value})"));
                 }
-                if let Some(&leaf) = path.last() {
-                    ui.label(RichText::new(format!("Leaf: {} training rows", tree.cover[leaf])).weak());
+                if let Some(cover) = path.last().and_then(|&leaf| tree.cover.get(leaf)) {
+                    ui.label(RichText::new(format!("Leaf: {cover} training rows")).weak());
                 }
             }
         });
@@ -507,6 +514,16 @@ impl ExplainPanel {
 
 fn ui_button(ui: &mut Ui, text: &str) -> bool {
     ui.button(text).clicked()
+}
+
+/// `v[j]`, or NaN when a result holds fewer values than there are features.
+fn value_at(v: &[f64], j: usize) -> f64 {
+    v.get(j).copied().unwrap_or(f64::NAN)
+}
+
+/// The name of feature `j`, or "–" when there is no such feature.
+fn name_at(names: &[String], j: usize) -> &str {
+    names.get(j).map_or("–", String::as_str)
 }
 
 /// Values in CSV: row, prediction, base value, one column per feature.
@@ -518,9 +535,10 @@ fn shap_csv(g: &GlobalExplanation) -> String {
         s.push_str(&crate::explain::svg::csv_field(f));
     }
     s.push('\n');
-    for (i, row) in g.shap.rows.iter().enumerate() {
-        let _ = write!(s, "{row},{},{}", g.shap.predictions[i], g.shap.base_values[i]);
-        for v in g.shap.values.row(i) {
+    let rows = g.shap.rows.iter().zip(&g.shap.predictions).zip(&g.shap.base_values).zip(g.shap.values.rows());
+    for (((row, prediction), base), values) in rows {
+        let _ = write!(s, "{row},{prediction},{base}");
+        for v in values {
             let _ = write!(s, ",{v}");
         }
         s.push('\n');
@@ -531,11 +549,16 @@ fn shap_csv(g: &GlobalExplanation) -> String {
 /// Rank of each value within its column, 0..1 (for colouring by value).
 fn value_ranks(raw: &crate::matrix::Matrix, j: usize) -> Vec<f64> {
     let n = raw.n_rows();
+    let mut rank = vec![0.5; n];
+    if j >= raw.n_cols() {
+        return rank;
+    }
     let mut idx: Vec<usize> = (0..n).collect();
     idx.sort_by(|&a, &b| raw.get(a, j).total_cmp(&raw.get(b, j)));
-    let mut rank = vec![0.5; n];
     for (pos, &i) in idx.iter().enumerate() {
-        rank[i] = if n > 1 { pos as f64 / (n - 1) as f64 } else { 0.5 };
+        if let Some(r) = rank.get_mut(i) {
+            *r = if n > 1 { pos as f64 / (n - 1) as f64 } else { 0.5 };
+        }
     }
     rank
 }
@@ -543,19 +566,20 @@ fn value_ranks(raw: &crate::matrix::Matrix, j: usize) -> Vec<f64> {
 fn beeswarm(ui: &mut Ui, g: &GlobalExplanation, order: &[usize]) -> egui::Rect {
     const BINS: usize = 9;
     let names = &g.shap.features;
-    let n = g.shap.values.n_rows();
     let mut series: Vec<Vec<[f64; 2]>> = vec![Vec::new(); BINS];
     for (rank_pos, &j) in order.iter().enumerate() {
         let y0 = (order.len() - 1 - rank_pos) as f64;
         let ranks = value_ranks(&g.raw, j);
-        for i in 0..n {
+        for (i, (shap_row, rank)) in g.shap.values.rows().zip(&ranks).enumerate() {
             // Deterministic jitter from the row index.
             let jitter = ((i.wrapping_mul(2_654_435_761) % 1000) as f64 / 1000.0 - 0.5) * 0.6;
-            let bin = ((ranks[i] * (BINS - 1) as f64).round() as usize).min(BINS - 1);
-            series[bin].push([g.shap.values.get(i, j), y0 + jitter]);
+            let bin = ((rank * (BINS - 1) as f64).round() as usize).min(BINS - 1);
+            if let (Some(s), Some(&v)) = (series.get_mut(bin), shap_row.get(j)) {
+                s.push([v, y0 + jitter]);
+            }
         }
     }
-    let labels: Vec<String> = order.iter().rev().map(|&j| names[j].clone()).collect();
+    let labels: Vec<String> = order.iter().rev().map(|&j| name_at(names, j).to_owned()).collect();
     let shown = Plot::new("beeswarm")
         .height((order.len() as f32 * 34.0).clamp(160.0, 520.0))
         .x_axis_label("SHAP value (effect on the output)")
@@ -592,18 +616,23 @@ fn dependence(
 ) -> egui::Rect {
     const BINS: usize = 9;
     let names = &g.shap.features;
-    let title = match partner {
-        Some(p) => format!("Dependence: {} (colour: {}, strongest interaction)", names[feature], names[p]),
-        None => format!("Dependence: {}", names[feature]),
+    let (Some(name), Some(f)) = (names.get(feature), model.pipeline.features.get(feature)) else {
+        return ui.label(RichText::new("Dependence: no feature chosen").weak()).rect;
+    };
+    let title = match partner.and_then(|p| names.get(p)) {
+        Some(p) => format!("Dependence: {name} (colour: {p}, strongest interaction)"),
+        None => format!("Dependence: {name}"),
     };
     ui.label(RichText::new(title).strong());
     let ranks = partner.map(|p| value_ranks(&g.raw, p));
     let mut series: Vec<Vec<[f64; 2]>> = vec![Vec::new(); BINS];
-    for i in 0..g.raw.n_rows() {
-        let bin = ranks.as_ref().map_or(BINS / 2, |r| ((r[i] * (BINS - 1) as f64).round() as usize).min(BINS - 1));
-        series[bin].push([g.raw.get(i, feature), g.shap.values.get(i, feature)]);
+    for (i, (raw_row, shap_row)) in g.raw.rows().zip(g.shap.values.rows()).enumerate() {
+        let rank = ranks.as_ref().and_then(|r| r.get(i));
+        let bin = rank.map_or(BINS / 2, |r| ((r * (BINS - 1) as f64).round() as usize).min(BINS - 1));
+        if let (Some(s), Some(&x), Some(&v)) = (series.get_mut(bin), raw_row.get(feature), shap_row.get(feature)) {
+            s.push([x, v]);
+        }
     }
-    let f = &model.pipeline.features[feature];
     let levels = f.levels.clone();
     let mut plot =
         Plot::new(("dependence", feature)).height(280.0).x_axis_label(f.name.clone()).y_axis_label("SHAP value");
@@ -628,7 +657,9 @@ fn dependence(
 }
 
 fn pdp_plot(ui: &mut Ui, p: &PartialDependence, model: &TrainedModel, feature: usize) -> egui::Rect {
-    let f = &model.pipeline.features[feature];
+    let Some(f) = model.pipeline.features.get(feature) else {
+        return ui.label(RichText::new("Partial dependence: no feature chosen").weak()).rect;
+    };
     ui.label(RichText::new(format!("Partial dependence (thick) and ICE curves of {} rows", p.ice.n_rows())).strong());
     Plot::new(("pdp", feature))
         .height(280.0)
@@ -636,8 +667,8 @@ fn pdp_plot(ui: &mut Ui, p: &PartialDependence, model: &TrainedModel, feature: u
         .y_axis_label("model output")
         .legend(Legend::default())
         .show(ui, |plot| {
-            for i in 0..p.ice.n_rows().min(60) {
-                let pts: Vec<[f64; 2]> = p.grid.iter().zip(p.ice.row(i)).map(|(&x, &y)| [x, y]).collect();
+            for ice in p.ice.rows().take(60) {
+                let pts: Vec<[f64; 2]> = p.grid.iter().zip(ice).map(|(&x, &y)| [x, y]).collect();
                 plot.line(
                     Line::new("ICE", PlotPoints::from(pts))
                         .color(Color32::from_gray(140).gamma_multiply(0.35))

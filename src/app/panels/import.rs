@@ -30,7 +30,7 @@ impl ImportDialog {
     /// Opens the dialog on `path`, detecting how to read it.
     pub fn new(path: PathBuf) -> Self {
         let head = read_head(&path);
-        let format = crate::data::detect_format(&path, &head[..head.len().min(8)]);
+        let format = crate::data::detect_format(&path, head.get(..8).unwrap_or(&head));
         let csv = (format == FileFormat::Csv).then(|| crate::data::sniff_csv(&head));
         let sheets =
             if format == FileFormat::Excel { crate::data::sheet_names(&path).unwrap_or_default() } else { Vec::new() };

@@ -475,8 +475,7 @@ impl PlanPanel {
                 });
             });
         }
-        if let Some(i) = duplicate {
-            let mut s = self.scenarios[i].clone();
+        if let Some(mut s) = duplicate.and_then(|i| self.scenarios.get(i)).cloned() {
             s.name = self.unique_name(&format!("{} (copy)", s.name));
             s.origin = Origin::Typed;
             self.scenarios.push(s);
@@ -657,9 +656,9 @@ impl PlanPanel {
                 let items: Vec<(String, f64)> = a
                     .values
                     .iter()
+                    .zip(planner.domains())
                     .enumerate()
-                    .map(|(j, phi)| {
-                        let d = &planner.domains()[j];
+                    .map(|(j, (phi, d))| {
                         let x = values.get(j).copied().unwrap_or(f64::NAN);
                         let v = if d.kind == FeatureKind::Numeric && !x.is_nan() {
                             format_on_step(x, d.step)
@@ -750,11 +749,11 @@ impl PlanPanel {
         if let Some((_, _, s)) = &self.sweep {
             match s {
                 Ok(s) => {
-                    let d = &domains[s.feature];
+                    let x_label = domains.get(s.feature).map_or_else(|| s.name.clone(), |d| d.name.clone());
                     let pts: Vec<[f64; 2]> = s.xs.iter().zip(&s.ys).map(|(x, y)| [*x, *y]).collect();
                     let shown = Plot::new(("sweep", s.feature))
                         .height(220.0)
-                        .x_axis_label(d.name.clone())
+                        .x_axis_label(x_label)
                         .y_axis_label(y_label.clone())
                         .allow_scroll(false)
                         .include_y(if probability { 0.0 } else { s.current.1 })
@@ -1024,14 +1023,14 @@ impl PlanPanel {
                     }
                 }
             });
-            let chosen: Vec<usize> =
-                (0..self.scenarios.len()).filter(|&i| self.compare.get(i) == Some(&true)).collect();
+            let chosen: Vec<_> =
+                self.scenarios.iter().zip(&self.compare).filter(|&(_, &ticked)| ticked).map(|(s, _)| s).collect();
             if chosen.len() < 2 {
                 return;
             }
             let model = planner.model();
             let tree = model.tree().is_some();
-            let values: Vec<Vec<f64>> = chosen.iter().map(|&i| self.scenarios[i].values()).collect();
+            let values: Vec<Vec<f64>> = chosen.iter().map(|s| s.values()).collect();
             let attributions: Vec<Option<Attribution>> = values
                 .iter()
                 .map(|v| {
@@ -1051,13 +1050,13 @@ impl PlanPanel {
             egui::ScrollArea::both().id_salt("compare_scroll").show(ui, |ui| {
                 egui::Grid::new("compare_grid").striped(true).spacing([16.0, 4.0]).show(ui, |ui| {
                     ui.label(RichText::new("feature").strong());
-                    for &i in &chosen {
-                        ui.label(RichText::new(&self.scenarios[i].name).strong());
+                    for s in &chosen {
+                        ui.label(RichText::new(&s.name).strong());
                     }
                     ui.end_row();
                     for (j, d) in planner.domains().iter().enumerate() {
                         ui.label(&d.name);
-                        let first = values[0].get(j).copied().unwrap_or(f64::NAN);
+                        let first = values.first().and_then(|v| v.get(j)).copied().unwrap_or(f64::NAN);
                         for v in &values {
                             let x = v.get(j).copied().unwrap_or(f64::NAN);
                             let text = planner.format_value(j, x);
@@ -1087,9 +1086,17 @@ impl PlanPanel {
                                 ui.vertical(|ui| {
                                     for (j, phi) in top_reasons(&a.values, 3) {
                                         ui.label(
-                                            RichText::new(format!("{} {:+.4}", planner.domains()[j].name, phi))
-                                                .monospace()
-                                                .color(if phi >= 0.0 { widgets::UP } else { widgets::DOWN }),
+                                            RichText::new(format!(
+                                                "{} {:+.4}",
+                                                planner.domains().get(j).map_or("–", |d| d.name.as_str()),
+                                                phi
+                                            ))
+                                            .monospace()
+                                            .color(if phi >= 0.0 {
+                                                widgets::UP
+                                            } else {
+                                                widgets::DOWN
+                                            }),
                                         );
                                     }
                                 });
@@ -1216,9 +1223,10 @@ impl PlanPanel {
             ui.selectable_value(&mut self.plan_sort, PlanSort::Risk, "highest risk first");
         });
         let filter = self.plan_filter.to_lowercase();
-        let mut order: Vec<usize> = (0..s.runs.len())
-            .filter(|&i| {
-                let r = &s.runs[i];
+        let mut order: Vec<&crate::plan::ScoredRun> = s
+            .runs
+            .iter()
+            .filter(|r| {
                 (!self.flagged_only || r.flagged)
                     && (filter.is_empty()
                         || r.inputs.iter().any(|c| c.to_lowercase().contains(&filter))
@@ -1227,8 +1235,8 @@ impl PlanPanel {
             })
             .collect();
         if self.plan_sort == PlanSort::Risk {
-            let risk = |i: usize| s.runs[i].risk.unwrap_or(if s.runs[i].flagged { 1.0 } else { 0.0 });
-            order.sort_by(|&a, &b| risk(b).total_cmp(&risk(a)));
+            let risk = |r: &crate::plan::ScoredRun| r.risk.unwrap_or(if r.flagged { 1.0 } else { 0.0 });
+            order.sort_by(|a, b| risk(b).total_cmp(&risk(a)));
         }
         let row_h = ui.text_style_height(&egui::TextStyle::Body) + 8.0;
         let inputs = s.input_columns.len();
@@ -1272,7 +1280,7 @@ impl PlanPanel {
             })
             .body(|body| {
                 body.rows(row_h, order.len(), |mut row| {
-                    let r = &s.runs[order[row.index()]];
+                    let Some(r) = order.get(row.index()) else { return };
                     row.col(|ui| {
                         ui.label(r.row.to_string());
                     });
@@ -1336,9 +1344,10 @@ impl PlanPanel {
 
 /// The strongest `k` contributions: (feature, value), largest magnitude first.
 fn top_reasons(values: &[f64], k: usize) -> Vec<(usize, f64)> {
-    let mut order: Vec<usize> = (0..values.len()).collect();
-    order.sort_by(|&a, &b| values[b].abs().total_cmp(&values[a].abs()));
-    order.into_iter().take(k).map(|j| (j, values[j])).collect()
+    let mut order: Vec<(usize, f64)> = values.iter().copied().enumerate().collect();
+    order.sort_by(|a, b| b.1.abs().total_cmp(&a.1.abs()));
+    order.truncate(k);
+    order
 }
 
 /// A value written with the decimals of its step (0.1 → one decimal), or in six significant
@@ -1386,13 +1395,20 @@ fn feature_combo(ui: &mut Ui, id: &str, selected: &mut usize, domains: &[crate::
 /// value under the pointer.
 fn heatmap_ui(ui: &mut Ui, planner: &Planner, h: &Heatmap, what: &str) -> Option<Rect> {
     let (nx, ny) = (h.xs.len(), h.ys.len());
-    if nx == 0 || ny == 0 {
+    let (Some(&x_first), Some(&x_last), Some(&y_first), Some(&y_last)) =
+        (h.xs.first(), h.xs.last(), h.ys.first(), h.ys.last())
+    else {
+        return None;
+    };
+    if h.z.n_rows() != ny || h.z.n_cols() != nx {
         return None;
     }
-    let (lo, hi) = (0..ny)
-        .flat_map(|i| h.z.row(i).iter().copied())
-        .filter(|v| v.is_finite())
-        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| (a.min(v), b.max(v)));
+    let (lo, hi) =
+        h.z.rows()
+            .flatten()
+            .copied()
+            .filter(|v| v.is_finite())
+            .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| (a.min(v), b.max(v)));
     let span = if hi > lo { hi - lo } else { 1.0 };
     let left = 70.0;
     let bottom = 40.0;
@@ -1420,12 +1436,12 @@ fn heatmap_ui(ui: &mut Ui, planner: &Planner, h: &Heatmap, what: &str) -> Option
     let text = ui.visuals().text_color();
     let font = FontId::proportional(12.0);
     let pos_x = |x: f64| {
-        let (a, b) = (h.xs[0], h.xs[nx - 1]);
+        let (a, b) = (x_first, x_last);
         let t = if b > a { (x - a) / (b - a) } else { 0.5 };
         plot.left() + cw * 0.5 + (plot.width() - cw) * t as f32
     };
     let pos_y = |y: f64| {
-        let (a, b) = (h.ys[0], h.ys[ny - 1]);
+        let (a, b) = (y_first, y_last);
         let t = if b > a { (y - a) / (b - a) } else { 0.5 };
         plot.bottom() - ch * 0.5 - (plot.height() - ch) * t as f32
     };
@@ -1442,28 +1458,28 @@ fn heatmap_ui(ui: &mut Ui, planner: &Planner, h: &Heatmap, what: &str) -> Option
     painter.text(
         Pos2::new(plot.left(), plot.bottom() + 4.0),
         Align2::LEFT_TOP,
-        planner.format_value(h.x_feature, h.xs[0]),
+        planner.format_value(h.x_feature, x_first),
         font.clone(),
         text,
     );
     painter.text(
         Pos2::new(plot.right(), plot.bottom() + 4.0),
         Align2::RIGHT_TOP,
-        planner.format_value(h.x_feature, h.xs[nx - 1]),
+        planner.format_value(h.x_feature, x_last),
         font.clone(),
         text,
     );
     painter.text(
         Pos2::new(plot.left() - 4.0, plot.bottom()),
         Align2::RIGHT_BOTTOM,
-        planner.format_value(h.y_feature, h.ys[0]),
+        planner.format_value(h.y_feature, y_first),
         font.clone(),
         text,
     );
     painter.text(
         Pos2::new(plot.left() - 4.0, plot.top()),
         Align2::RIGHT_TOP,
-        planner.format_value(h.y_feature, h.ys[ny - 1]),
+        planner.format_value(h.y_feature, y_last),
         font.clone(),
         text,
     );
@@ -1492,12 +1508,14 @@ fn heatmap_ui(ui: &mut Ui, planner: &Planner, h: &Heatmap, what: &str) -> Option
     {
         let k = (((pos.x - plot.left()) / cw) as usize).min(nx - 1);
         let i = (((plot.bottom() - pos.y) / ch) as usize).min(ny - 1);
-        resp.on_hover_text(format!(
-            "{xn} = {}\n{yn} = {}\n{what} = {:.4}",
-            planner.format_value(h.x_feature, h.xs[k]),
-            planner.format_value(h.y_feature, h.ys[i]),
-            h.z.get(i, k)
-        ));
+        if let (Some(&x), Some(&y)) = (h.xs.get(k), h.ys.get(i)) {
+            resp.on_hover_text(format!(
+                "{xn} = {}\n{yn} = {}\n{what} = {:.4}",
+                planner.format_value(h.x_feature, x),
+                planner.format_value(h.y_feature, y),
+                h.z.get(i, k)
+            ));
+        }
     }
     ui.label(RichText::new(format!("{what} over {xn} and {yn}; the ring is this scenario ({cz:.4})")).small());
     Some(rect)

@@ -282,10 +282,13 @@ impl RulesPanel {
             }
         });
         let f = self.filter.to_lowercase();
-        let mut order: Vec<usize> = (0..rules.rules.len())
-            .filter(|&i| {
+        // (index, rule) in the order shown.
+        let mut order: Vec<(usize, _)> = rules
+            .rules
+            .iter()
+            .enumerate()
+            .filter(|(_, rule)| {
                 f.is_empty() || {
-                    let rule = &rules.rules[i];
                     rule.describe_conditions(&rules.features).to_lowercase().contains(&f)
                         || rules.describe_outcome(rule.outcome).to_lowercase().contains(&f)
                 }
@@ -293,9 +296,9 @@ impl RulesPanel {
             .collect();
         match self.sort {
             SortBy::Order => {}
-            SortBy::Support => order.sort_by(|&a, &b| rules.rules[b].stats.support.cmp(&rules.rules[a].stats.support)),
+            SortBy::Support => order.sort_by_key(|(_, rule)| std::cmp::Reverse(rule.stats.support)),
             SortBy::Confidence => {
-                order.sort_by(|&a, &b| rules.rules[b].stats.confidence.total_cmp(&rules.rules[a].stats.confidence));
+                order.sort_by(|(_, a), (_, b)| b.stats.confidence.total_cmp(&a.stats.confidence));
             }
         }
         let row_h = ui.text_style_height(&egui::TextStyle::Body) + 8.0;
@@ -319,8 +322,8 @@ impl RulesPanel {
             })
             .body(|body| {
                 body.rows(row_h, order.len() + 1, |mut row| {
-                    let k = row.index();
-                    if k == order.len() {
+                    // One row past the rules: the default.
+                    let Some(&(i, rule)) = order.get(row.index()) else {
                         let s = &rules.default_stats;
                         row.col(|ui| {
                             ui.label("–");
@@ -339,9 +342,7 @@ impl RulesPanel {
                         });
                         row.col(|_| {});
                         return;
-                    }
-                    let i = order[k];
-                    let rule = &rules.rules[i];
+                    };
                     let selected = self.selected == Some(i);
                     row.set_selected(selected);
                     let mut toggled = false;
@@ -386,8 +387,8 @@ impl RulesPanel {
         let mut out = Vec::new();
         let mut filled = Vec::new();
         for part in [&res.data.train, &res.data.test] {
-            for (k, &row) in part.dataset_rows.iter().enumerate() {
-                rules.fill(part.raw.row(k), &mut filled);
+            for (&row, raw) in part.dataset_rows.iter().zip(part.raw.rows()) {
+                rules.fill(raw, &mut filled);
                 if rules.rule_for_filled(&filled) == Some(i) {
                     out.push(row);
                 }

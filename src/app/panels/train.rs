@@ -399,10 +399,13 @@ impl TrainPanel {
             ClassificationMetrics::from_confusion(cm.clone()).ok().map(|m| (cm, m))
         });
         let (cm, shown) = live.as_ref().map_or((&m.confusion, m), |(cm, lm)| (cm, lm));
-        ui.columns(2, |cols| {
-            let ui = &mut cols[0];
+        ui.columns_const(|[left, right]| {
+            let ui = left;
             ui.label(RichText::new("Test metrics").strong());
-            let which = if binary { format!(" (class '{}')", classes[1]) } else { " (macro)".to_owned() };
+            let which = match classes.get(1) {
+                Some(positive) if binary => format!(" (class '{positive}')"),
+                _ => " (macro)".to_owned(),
+            };
             egui::Grid::new("metrics_grid").striped(true).num_columns(2).spacing([24.0, 4.0]).show(ui, |ui| {
                 let row = |ui: &mut Ui, k: String, v: String| {
                     ui.label(k);
@@ -448,12 +451,15 @@ impl TrainPanel {
                     ui.end_row();
                 }
             });
-            let ui = &mut cols[1];
+            let ui = right;
             ui.label(RichText::new("Confusion matrix (rows: actual, columns: predicted)").strong());
             confusion_ui(ui, cm, classes);
-            if binary && curves.is_some() {
+            if binary
+                && curves.is_some()
+                && let Some(positive) = classes.get(1)
+            {
                 ui.add_space(6.0);
-                ui.label(format!("Decision threshold: predict '{}' when P ≥ {:.2}", classes[1], self.threshold));
+                ui.label(format!("Decision threshold: predict '{positive}' when P ≥ {:.2}", self.threshold));
                 ui.add(egui::Slider::new(&mut self.threshold, 0.0..=1.0).step_by(0.01).text("threshold"));
                 ui.label(
                     RichText::new("Lower it to catch more failures at the cost of more false alarms.").small().weak(),
@@ -462,7 +468,7 @@ impl TrainPanel {
         });
         if let Some(c) = curves {
             ui.add_space(8.0);
-            ui.columns(2, |cols| {
+            ui.columns_const(|[left, right]| {
                 let (tpr_now, fpr_now, prec_now) = {
                     let cm = c.at_threshold.at(self.threshold);
                     let (tp, fn_, fp, tn) =
@@ -471,7 +477,7 @@ impl TrainPanel {
                     (tp / (tp + fn_).max(1.0), fp / (fp + tn).max(1.0), prec)
                 };
                 let roc: Vec<[f64; 2]> = c.roc.fpr.iter().zip(&c.roc.tpr).map(|(&x, &y)| [x, y]).collect();
-                cols[0].label(RichText::new(format!("ROC curve (AUC {:.3})", m.roc_auc.unwrap_or(f64::NAN))).strong());
+                left.label(RichText::new(format!("ROC curve (AUC {:.3})", m.roc_auc.unwrap_or(f64::NAN))).strong());
                 Plot::new("roc_plot")
                     .height(240.0)
                     .x_axis_label("false positive rate")
@@ -481,7 +487,7 @@ impl TrainPanel {
                     .include_y(0.0)
                     .include_y(1.0)
                     .legend(Legend::default())
-                    .show(&mut cols[0], |p| {
+                    .show(left, |p| {
                         p.line(Line::new("model", PlotPoints::from(roc)).width(2.0));
                         p.line(
                             Line::new("chance", PlotPoints::from(vec![[0.0, 0.0], [1.0, 1.0]]))
@@ -495,7 +501,7 @@ impl TrainPanel {
                         );
                     });
                 let pr: Vec<[f64; 2]> = c.pr.recall.iter().zip(&c.pr.precision).map(|(&x, &y)| [x, y]).collect();
-                cols[1].label(
+                right.label(
                     RichText::new(format!("Precision–recall (AP {:.3})", m.average_precision.unwrap_or(f64::NAN)))
                         .strong(),
                 );
@@ -507,7 +513,7 @@ impl TrainPanel {
                     .include_x(1.0)
                     .include_y(0.0)
                     .include_y(1.0)
-                    .show(&mut cols[1], |p| {
+                    .show(right, |p| {
                         p.line(Line::new("model", PlotPoints::from(pr)).width(2.0));
                         p.points(
                             Points::new("threshold", vec![[tpr_now, prec_now]])
@@ -582,22 +588,19 @@ fn regression_ui(ui: &mut Ui, m: &crate::metrics::RegressionMetrics, y: &[f64], 
     let pts: Vec<[f64; 2]> = y.iter().zip(yhat).map(|(&a, &p)| [a, p]).collect();
     let res: Vec<[f64; 2]> = y.iter().zip(yhat).map(|(&a, &p)| [p, a - p]).collect();
     let (lo, hi) = y.iter().chain(yhat).fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), &v| (l.min(v), h.max(v)));
-    ui.columns(2, |cols| {
-        cols[0].label(RichText::new("Predicted vs actual").strong());
+    ui.columns_const(|[left, right]| {
+        left.label(RichText::new("Predicted vs actual").strong());
         Plot::new("pred_actual").height(280.0).x_axis_label("actual").y_axis_label("predicted").data_aspect(1.0).show(
-            &mut cols[0],
+            left,
             |p| {
                 p.points(Points::new("test rows", pts).radius(1.5));
                 p.line(Line::new("perfect", PlotPoints::from(vec![[lo, lo], [hi, hi]])).color(Color32::GRAY));
             },
         );
-        cols[1].label(RichText::new("Residuals (actual − predicted)").strong());
-        Plot::new("residuals").height(280.0).x_axis_label("predicted").y_axis_label("residual").show(
-            &mut cols[1],
-            |p| {
-                p.points(Points::new("test rows", res).radius(1.5));
-                p.hline(egui_plot::HLine::new("zero", 0.0).color(Color32::GRAY));
-            },
-        );
+        right.label(RichText::new("Residuals (actual − predicted)").strong());
+        Plot::new("residuals").height(280.0).x_axis_label("predicted").y_axis_label("residual").show(right, |p| {
+            p.points(Points::new("test rows", res).radius(1.5));
+            p.hline(egui_plot::HLine::new("zero", 0.0).color(Color32::GRAY));
+        });
     });
 }

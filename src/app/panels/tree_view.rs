@@ -31,6 +31,8 @@ impl Default for TreeView {
 }
 
 /// Colours for classes, readable in light and dark themes.
+// The index is taken modulo the length of a fixed array, so it is always in range.
+#[allow(clippy::indexing_slicing)]
 pub fn class_color(k: usize) -> Color32 {
     const PALETTE: [Color32; 8] = [
         Color32::from_rgb(66, 133, 204),
@@ -47,15 +49,17 @@ pub fn class_color(k: usize) -> Color32 {
 
 /// A split as people read it: the question and which answer goes left.
 pub fn split_text(model: &TrainedModel, tree: &Tree, node: usize) -> (String, bool) {
-    let col = tree.feature[node];
-    let t = tree.threshold[node];
+    let (Some(&col), Some(&t)) = (tree.feature.get(node), tree.threshold.get(node)) else {
+        return (format!("node {node}?"), true);
+    };
     match model.pipeline.encoded.get(col) {
         Some(e) => match e.level {
             Some(k) => {
-                let f = &model.pipeline.features[e.feature];
-                let level = f.levels.get(k).map_or("?", String::as_str);
+                let f = model.pipeline.features.get(e.feature);
+                let name = f.map_or(e.name.as_str(), |f| f.name.as_str());
+                let level = f.and_then(|f| f.levels.get(k)).map_or("?", String::as_str);
                 // One-hot column ≤ 0.5 means "not this level": left is "no".
-                (format!("{} is {level}?", f.name), false)
+                (format!("{name} is {level}?"), false)
             }
             None => {
                 let raw = model.pipeline.raw_threshold(col, t);
@@ -122,16 +126,16 @@ impl TreeView {
             scene.show(ui, &mut self.scene_rect, |ui| {
                 let painter = ui.painter().clone();
                 let center = |n: usize| -> Pos2 {
-                    let (x, d) = layout[n];
+                    let (x, d) = layout.get(n).copied().unwrap_or((0.0, 0));
                     Pos2::new(x as f32 * SLOT_W + SLOT_W / 2.0, d as f32 * LEVEL_H + BOX_H / 2.0 + 10.0)
                 };
                 // Edges first, under the boxes.
-                for n in 0..tree.n_nodes() {
+                for (n, (&left, &right)) in tree.left.iter().zip(&tree.right).enumerate() {
                     if tree.is_leaf(n) {
                         continue;
                     }
                     let (_, left_is_yes) = split_text(model, tree, n);
-                    for (child, is_left) in [(tree.left[n], true), (tree.right[n], false)] {
+                    for (child, is_left) in [(left, true), (right, false)] {
                         let a = center(n) + Vec2::new(0.0, BOX_H / 2.0);
                         let b = center(child) - Vec2::new(0.0, BOX_H / 2.0);
                         let on_path = path.contains(&n) && path.contains(&child);
@@ -214,7 +218,8 @@ impl TreeView {
                         };
                         line(q, &mut y, 13.0);
                     }
-                    line(format!("{} rows ({:.1} %)", tree.cover[n], 100.0 * tree.cover[n] / total), &mut y, 11.0);
+                    let cover = tree.cover.get(n).copied().unwrap_or(f64::NAN);
+                    line(format!("{cover} rows ({:.1} %)", 100.0 * cover / total), &mut y, 11.0);
                     match model.task {
                         Task::Classification => {
                             // The class mix as a bar.
@@ -253,7 +258,7 @@ impl TreeView {
                                     "{}: {:.1} % ({:.0} rows)",
                                     model.classes.get(k).map_or("?", String::as_str),
                                     p * 100.0,
-                                    p * tree.cover[n]
+                                    p * cover
                                 ));
                             }
                         }
