@@ -516,16 +516,22 @@ pub(super) fn column_names(header: Option<&[String]>, n: usize, warnings: &mut V
             })
         })
         .collect();
+    // Sets, and a next suffix per name, keep this linear: a header of thousands of equal names
+    // (one logger channel repeated) took minutes when every candidate was searched for in the
+    // whole list. A suffix passed over once stays taken, so the result is the same.
+    let written: std::collections::HashSet<String> = names.iter().cloned().collect();
     let mut seen: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    let mut next_suffix: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
     for i in 0..names.len() {
         let name = names[i].clone();
         if let Some(&first) = seen.get(&name) {
-            let mut k = 2;
+            let k = next_suffix.entry(name.clone()).or_insert(2);
             let mut candidate = format!("{name} ({k})");
-            while seen.contains_key(&candidate) || names.contains(&candidate) {
-                k += 1;
+            while seen.contains_key(&candidate) || written.contains(&candidate) {
+                *k += 1;
                 candidate = format!("{name} ({k})");
             }
+            *k += 1;
             warnings.push(format!(
                 "columns {} and {} are both named '{name}'; column {} is called '{candidate}' here",
                 first + 1,
@@ -588,5 +594,17 @@ mod tests {
         let names = column_names(Some(&header), 3, &mut w);
         assert_eq!(names, ["T", "T (2)", "column 3"]);
         assert_eq!(w.len(), 2);
+    }
+
+    #[test]
+    fn duplicate_names_skip_names_the_file_uses_and_scale_to_wide_headers() {
+        let header: Vec<String> = ["a", "a", "a (2)", "a", "a (3)"].map(String::from).into();
+        let names = column_names(Some(&header), 5, &mut Vec::new());
+        assert_eq!(names, ["a", "a (4)", "a (2)", "a (5)", "a (3)"]);
+        // Found by fuzzing: thousands of equal names took minutes.
+        let header = vec!["x".to_owned(); 20_000];
+        let names = column_names(Some(&header), header.len(), &mut Vec::new());
+        assert_eq!(names.iter().collect::<std::collections::HashSet<_>>().len(), 20_000);
+        assert_eq!(names[19_999], "x (20000)");
     }
 }
