@@ -74,7 +74,14 @@ struct Args {
     /// Steps to skip: `load`, `tree_fit`, `svc`, `tree_shap`, `kernel_shap`, `lime`.
     #[arg(long, value_delimiter = ',')]
     skip: Vec<String>,
+    /// A JSON file for the largest fitted SVC: written after the `svc` step, read back when that
+    /// step is skipped, so the `KernelSHAP` and LIME steps can run without refitting it.
+    #[arg(long)]
+    svc_cache: Option<PathBuf>,
 }
+
+/// The largest SVC of the `svc` step: training rows, machine, kernel and scaler.
+type FittedSvc = (usize, BinarySvm, KernelFn, (Vec<f64>, Vec<f64>));
 
 /// Wall-clock times of one step.
 struct Timing {
@@ -278,10 +285,7 @@ fn bench_tree_fit(args: &Args, big: &Dataset) -> anyhow::Result<Value> {
 /// One SVC fit per size, ascending; returns the measurements and the largest model fitted with
 /// its scaler and kernel.
 #[allow(clippy::type_complexity)]
-fn bench_svc(
-    args: &Args,
-    small: &Dataset,
-) -> anyhow::Result<(Value, Option<(usize, BinarySvm, KernelFn, (Vec<f64>, Vec<f64>))>)> {
+fn bench_svc(args: &Args, small: &Dataset) -> anyhow::Result<(Value, Option<FittedSvc>)> {
     let mut sizes = Vec::new();
     let mut largest = None;
     for &n in &args.svc_rows {
@@ -417,11 +421,21 @@ fn main() -> anyhow::Result<()> {
         report.insert("tree_shap".to_owned(), bench_tree_shap(&args, &tree, &x_small, &background)?);
     }
 
-    let svc = if skip("svc") {
-        None
+    let svc: Option<FittedSvc> = if skip("svc") {
+        match &args.svc_cache {
+            Some(path) if path.exists() => {
+                let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+                Some(serde_json::from_str(&text).with_context(|| format!("reading {}", path.display()))?)
+            }
+            _ => None,
+        }
     } else {
         let (value, largest) = bench_svc(&args, &small)?;
         report.insert("svc_fit".to_owned(), value);
+        if let (Some(path), Some(fitted)) = (&args.svc_cache, &largest) {
+            std::fs::write(path, serde_json::to_string(fitted)?)
+                .with_context(|| format!("writing {}", path.display()))?;
+        }
         largest
     };
 

@@ -285,9 +285,7 @@ impl LimeExplainer {
         (0..rows.n_rows())
             .into_par_iter()
             .map(|i| {
-                let mut rng = ChaCha8Rng::seed_from_u64(options.seed);
-                rng.set_stream(i as u64);
-                let explanation = self.explain_row(model, rows.row(i), options, kernel_width, &mut rng, progress)?;
+                let explanation = self.explain_row(model, rows.row(i), options, kernel_width, i, progress)?;
                 progress.set_count(done.fetch_add(1, Ordering::Relaxed) + 1, rows.n_rows());
                 Ok(explanation)
             })
@@ -301,17 +299,13 @@ impl LimeExplainer {
         x: &[f64],
         options: &LimeOptions,
         kernel_width: f64,
-        rng: &mut ChaCha8Rng,
+        row_index: usize,
         progress: &Progress,
     ) -> Result<LimeExplanation> {
         progress.check()?;
         let (n, m) = (options.n_samples, x.len());
-        // Binary representation (1 = same bin as x) and the rows the model sees; row 0 is x.
-        let mut same = Matrix::zeros(n, m);
-        let mut perturbed = Matrix::zeros(n, m);
-        same.row_mut(0).fill(1.0);
-        perturbed.row_mut(0).copy_from_slice(x);
         let mut conditions = Vec::with_capacity(m);
+        let mut draws = Vec::with_capacity(m);
         for (j, feature) in self.features.iter().enumerate() {
             match feature {
                 FeatureSampler::Binned(bins) => {
@@ -321,25 +315,58 @@ impl LimeExplainer {
                         lower: own.checked_sub(1).and_then(|b| bins.edges.get(b).copied()),
                         upper: bins.edges.get(own).copied(),
                     });
-                    for r in 1..n {
-                        let bin = draw_index(&bins.frequencies, rng);
-                        same.set(r, j, f64::from(u8::from(bin == own)));
-                        let value =
-                            truncated_normal(rng, bins.means[bin], bins.stds[bin], bins.lower[bin], bins.upper[bin]);
-                        perturbed.set(r, j, value);
-                    }
+                    draws.push(Draw::binned(bins, own));
                 }
                 FeatureSampler::Categorical { values, frequencies } => {
                     conditions.push(Condition::Equals { value: x[j] });
-                    for r in 1..n {
-                        let value = values[draw_index(frequencies, rng)];
-                        same.set(r, j, f64::from(u8::from(value == x[j])));
-                        perturbed.set(r, j, value);
-                    }
+                    draws.push(Draw::Categorical { x: x[j], values, pick: Pick::new(frequencies) });
                 }
             }
         }
-        let y = predict_in_chunks(model, &perturbed, progress)?;
+        // The perturbed rows in chunks, each from its own stream (seed, row) at its own offset, so
+        // a row's sampling and model calls spread over the threads with the same result.
+        let per_chunk = n.div_ceil(n.div_ceil(CHUNK_ROWS).max(1)).max(1);
+        let starts: Vec<usize> = (0..n).step_by(per_chunk).collect();
+        let parts = starts
+            .par_iter()
+            .enumerate()
+            .map(|(c, &start)| {
+                progress.check()?;
+                let rows = (start + per_chunk).min(n) - start;
+                let mut rng = ChaCha8Rng::seed_from_u64(options.seed);
+                rng.set_stream(row_index as u64);
+                rng.set_word_pos((c as u128) << 40);
+                // Binary representation (1 = same bin as x) and the rows the model sees.
+                let mut same = Matrix::zeros(rows, m);
+                let mut perturbed = Matrix::zeros(rows, m);
+                for r in 0..rows {
+                    if start + r == 0 {
+                        // Row 0 is x itself.
+                        same.row_mut(0).fill(1.0);
+                        perturbed.row_mut(0).copy_from_slice(x);
+                        continue;
+                    }
+                    let (z, v) = (same.row_mut(r), perturbed.row_mut(r));
+                    for (j, draw) in draws.iter().enumerate() {
+                        let (value, in_own) = draw.sample(&mut rng);
+                        v[j] = value;
+                        z[j] = f64::from(u8::from(in_own));
+                    }
+                }
+                let y = model(&perturbed);
+                if y.len() != rows {
+                    return Err(Error::invalid(format!("the model returned {} values for {rows} rows", y.len())));
+                }
+                Ok((same, y))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let mut same = Vec::with_capacity(n * m);
+        let mut y = Vec::with_capacity(n);
+        for (z, ys) in parts {
+            same.extend_from_slice(z.as_slice());
+            y.extend(ys);
+        }
+        let same = Matrix::from_vec(same, n, m)?;
         let weights: Vec<f64> = same
             .rows()
             .map(|z| {
@@ -360,77 +387,143 @@ impl LimeExplainer {
     }
 }
 
-/// Index drawn with probability proportional to `weights` (which sum to about 1).
-fn draw_index(weights: &[f64], rng: &mut impl Rng) -> usize {
-    let total: f64 = weights.iter().sum();
-    let target = rng.random::<f64>() * total;
-    let mut acc = 0.0;
-    let mut last_positive = 0;
-    for (k, &w) in weights.iter().enumerate() {
-        if w > 0.0 {
-            acc += w;
-            last_positive = k;
-            if target < acc {
-                return k;
+/// How one feature of a perturbed row is drawn around the explained row.
+enum Draw<'a> {
+    /// A quartile bin with its training frequency, then a value within it.
+    Binned { own: usize, pick: Pick, bins: Vec<TruncatedNormal> },
+    /// A category with its training frequency.
+    Categorical { x: f64, values: &'a [f64], pick: Pick },
+}
+
+impl Draw<'_> {
+    fn binned(bins: &QuartileBins, own: usize) -> Self {
+        let samplers = (0..bins.frequencies.len())
+            .map(|b| TruncatedNormal::new(bins.means[b], bins.stds[b], bins.lower[b], bins.upper[b]))
+            .collect();
+        Draw::Binned { own, pick: Pick::new(&bins.frequencies), bins: samplers }
+    }
+
+    /// A value, and whether it falls in the explained row's bin (equals its category).
+    #[allow(clippy::float_cmp)] // lime compares category values exactly
+    #[inline]
+    fn sample(&self, rng: &mut impl Rng) -> (f64, bool) {
+        match self {
+            Draw::Binned { own, pick, bins } => {
+                let bin = pick.draw(rng);
+                (bins[bin].sample(rng), bin == *own)
+            }
+            Draw::Categorical { x, values, pick } => {
+                let value = values[pick.draw(rng)];
+                (value, value == *x)
             }
         }
     }
-    last_positive
 }
 
-/// A draw from N(mean, std²) truncated to [lower, upper] (scipy's `truncnorm`), by rejection.
+/// Index drawn with probability proportional to the weights it was built from (which sum to
+/// about 1); an index with zero weight is never drawn.
+struct Pick {
+    cumulative: Vec<f64>,
+    last_positive: usize,
+}
+
+impl Pick {
+    fn new(weights: &[f64]) -> Self {
+        let mut acc = 0.0;
+        let cumulative = weights
+            .iter()
+            .map(|&w| {
+                if w > 0.0 {
+                    acc += w;
+                }
+                acc
+            })
+            .collect();
+        let last_positive = weights.iter().rposition(|&w| w > 0.0).unwrap_or(0);
+        Self { cumulative, last_positive }
+    }
+
+    #[inline]
+    fn draw(&self, rng: &mut impl Rng) -> usize {
+        let total = self.cumulative.last().copied().unwrap_or(0.0);
+        let target = rng.random::<f64>() * total;
+        // The index is the number of cumulative weights at or below the target, counted without
+        // branches (a random bin makes a search loop mispredict); a zero-weight index shares its
+        // cumulative weight with the one before it and is stepped over.
+        let passed: usize = self.cumulative.iter().map(|&c| usize::from(target >= c)).sum();
+        passed.min(self.last_positive)
+    }
+}
+
+/// N(mean, std²) truncated to [lower, upper] (scipy's `truncnorm`), drawn by rejection.
 ///
 /// With bin statistics from training data the mean lies inside the bin and the bin spans at least
 /// two standard deviations (Popoviciu's inequality), so a plain normal proposal is accepted about
 /// half the time or more; other intervals use a uniform proposal (Robert 1995). A degenerate bin
 /// yields its bound.
-fn truncated_normal(rng: &mut impl Rng, mean: f64, std: f64, lower: f64, upper: f64) -> f64 {
-    const MAX_TRIES: usize = 10_000;
-    let proper = lower < upper && std > 0.0;
-    if !proper {
-        return lower;
-    }
-    let (a, b) = ((lower - mean) / std, (upper - mean) / std);
-    if a <= 0.0 && b >= 0.0 && b - a >= 1.0 {
-        for _ in 0..MAX_TRIES {
-            let z: f64 = rng.sample(StandardNormal);
-            if (a..=b).contains(&z) {
-                return mean + std * z;
-            }
-        }
-    } else {
-        // Accept z ~ U(a, b) with probability exp((m² − z²) / 2), m the point of [a, b] nearest 0.
-        let nearest = 0.0f64.clamp(a, b);
-        for _ in 0..MAX_TRIES {
-            let z = a + (b - a) * rng.random::<f64>();
-            if rng.random::<f64>() <= ((nearest * nearest - z * z) / 2.0).exp() {
-                return mean + std * z;
-            }
-        }
-    }
-    mean.clamp(lower, upper)
+#[derive(Debug, Clone, Copy)]
+struct TruncatedNormal {
+    mean: f64,
+    std: f64,
+    lower: f64,
+    upper: f64,
+    /// The bounds in standard units.
+    a: f64,
+    b: f64,
+    proposal: Proposal,
 }
 
-fn predict_in_chunks(model: &BatchPredict<'_>, rows: &Matrix, progress: &Progress) -> Result<Vec<f64>> {
-    // Nearly equal chunks, fixed by the row count alone.
-    let n = rows.n_rows();
-    let per_chunk = n.div_ceil(n.div_ceil(CHUNK_ROWS).max(1)).max(1);
-    let starts: Vec<usize> = (0..n).step_by(per_chunk).collect();
-    let parts = starts
-        .par_iter()
-        .map(|&start| {
-            progress.check()?;
-            let indices: Vec<usize> = (start..(start + per_chunk).min(n)).collect();
-            let chunk = rows.select_rows(&indices);
-            let out = model(&chunk);
-            if out.len() == chunk.n_rows() {
-                Ok(out)
-            } else {
-                Err(Error::invalid(format!("the model returned {} values for {} rows", out.len(), chunk.n_rows())))
+#[derive(Debug, Clone, Copy)]
+enum Proposal {
+    /// The interval is empty or has no spread: always `lower`.
+    Degenerate,
+    /// Standard normal draws, kept when inside [a, b].
+    Normal,
+    /// Uniform draws on [a, b], kept with probability exp((m² − z²) / 2), m the point of [a, b]
+    /// nearest 0 (stored as m²).
+    Uniform(f64),
+}
+
+impl TruncatedNormal {
+    fn new(mean: f64, std: f64, lower: f64, upper: f64) -> Self {
+        if !(lower < upper && std > 0.0) {
+            return Self { mean, std, lower, upper, a: 0.0, b: 0.0, proposal: Proposal::Degenerate };
+        }
+        let (a, b) = ((lower - mean) / std, (upper - mean) / std);
+        let proposal = if a <= 0.0 && b >= 0.0 && b - a >= 1.0 {
+            Proposal::Normal
+        } else {
+            let nearest = 0.0f64.clamp(a, b);
+            Proposal::Uniform(nearest * nearest)
+        };
+        Self { mean, std, lower, upper, a, b, proposal }
+    }
+
+    #[inline]
+    fn sample(&self, rng: &mut impl Rng) -> f64 {
+        const MAX_TRIES: usize = 10_000;
+        let Self { mean, std, lower, upper, a, b, proposal } = *self;
+        match proposal {
+            Proposal::Degenerate => return lower,
+            Proposal::Normal => {
+                for _ in 0..MAX_TRIES {
+                    let z: f64 = rng.sample(StandardNormal);
+                    if (a..=b).contains(&z) {
+                        return mean + std * z;
+                    }
+                }
             }
-        })
-        .collect::<Result<Vec<_>>>()?;
-    Ok(parts.concat())
+            Proposal::Uniform(nearest_sq) => {
+                for _ in 0..MAX_TRIES {
+                    let z = a + (b - a) * rng.random::<f64>();
+                    if rng.random::<f64>() <= ((nearest_sq - z * z) / 2.0).exp() {
+                        return mean + std * z;
+                    }
+                }
+            }
+        }
+        mean.clamp(lower, upper)
+    }
 }
 
 struct RidgeFit {
@@ -686,12 +779,12 @@ mod tests {
     fn sampled_values_stay_in_their_bins() {
         let mut rng = ChaCha8Rng::seed_from_u64(3);
         for _ in 0..2000 {
-            let v = truncated_normal(&mut rng, 0.4, 0.2, 0.25, 0.5);
+            let v = TruncatedNormal::new(0.4, 0.2, 0.25, 0.5).sample(&mut rng);
             assert!((0.25..=0.5).contains(&v));
-            let v = truncated_normal(&mut rng, 0.0, 1.0, 3.0, 3.5);
+            let v = TruncatedNormal::new(0.0, 1.0, 3.0, 3.5).sample(&mut rng);
             assert!((3.0..=3.5).contains(&v));
         }
-        assert_eq!(truncated_normal(&mut rng, 1.0, 1e-11, 1.0, 1.0), 1.0);
+        assert_eq!(TruncatedNormal::new(1.0, 1e-11, 1.0, 1.0).sample(&mut rng), 1.0);
     }
 
     #[test]

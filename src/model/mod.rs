@@ -7,6 +7,7 @@ pub mod pipeline;
 pub mod search;
 pub mod smartcore_tree;
 pub mod svm;
+pub mod svm_eval;
 pub mod train;
 pub mod tree;
 

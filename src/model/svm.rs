@@ -25,6 +25,7 @@ use smartcore::svm::Kernels;
 use smartcore::svm::svc::{SVC, SVCParameters};
 use smartcore::svm::svr::{SVR, SVRParameters};
 
+use super::svm_eval::{self, ColumnCache};
 use crate::data::split::k_folds;
 use crate::error::{Error, Result};
 use crate::matrix::Matrix;
@@ -181,6 +182,9 @@ pub struct BinarySvm {
     /// For a linear kernel, `Σ coef_i sv_i`, so the decision is one dot product.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub linear_weights: Option<Vec<f64>>,
+    /// The support vectors feature by feature, for the vectorised decision function.
+    #[serde(skip)]
+    columns: ColumnCache,
 }
 
 impl BinarySvm {
@@ -194,7 +198,7 @@ impl BinarySvm {
             }
             w
         });
-        Self { support, coef, bias, linear_weights }
+        Self { support, coef, bias, linear_weights, columns: ColumnCache::default() }
     }
 
     /// The decision value of one encoded row.
@@ -203,11 +207,7 @@ impl BinarySvm {
         if let Some(w) = &self.linear_weights {
             return self.bias + dot(w, x);
         }
-        let mut f = self.bias;
-        for (i, c) in self.coef.iter().enumerate() {
-            f += c * kernel.apply(x, self.support.row(i));
-        }
-        f
+        svm_eval::decision(kernel, self.columns.get(&self.support), &self.coef, self.bias, x)
     }
 }
 
