@@ -1,9 +1,13 @@
-//! Delimited text files: sniffing the dialect, decoding, checking the shape, reading with polars.
+//! Delimited text files: sniffing the dialect, decoding, checking the shape, reading the cells.
 //!
 //! The file is decoded to UTF-8 first (encoding_rs; detection by BOM, UTF-8 validity and
 //! chardetng), then scanned once to find every record and check that each has as many fields as
-//! the header — so a ragged row is reported by its line number — and then parsed by polars as
-//! text columns, which [`super::typing`] turns into typed columns with row-accurate messages.
+//! the header — so a ragged row is reported by its line number. The records are then split into
+//! fields by `csv-core` (quotes and doubled quotes as RFC 4180), in blocks of rows on all cores,
+//! and every cell goes straight to [`super::typing`], which reads numbers into the column's
+//! values as it goes. No column of strings is built, so a numeric file needs about its own size
+//! plus its values in memory; only the columns that turn out to hold text are read a second
+//! time, for their levels.
 
 // Byte offsets come from scanning the same buffer (memchr hits, the `pos < text.len()` loop
 // guard, a BOM checked with `starts_with`), so every slice stays inside it; name indices run
@@ -11,14 +15,12 @@
 #![allow(clippy::indexing_slicing)]
 
 use std::borrow::Cow;
-use std::io::Cursor;
 use std::path::Path;
 
-use polars::prelude::{CsvParseOptions, CsvReadOptions, DataType, Field, PlSmallStr, Schema, SerReader as _};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::typing::{Cell, ColumnContext, build_column};
+use super::typing::{Cell, ColumnContext, Tally, finish_column};
 use super::{Column, Dataset};
 use crate::error::{Error, Location, Result};
 use crate::progress::Progress;
@@ -295,12 +297,15 @@ struct Scan {
     n_fields: usize,
     /// 1-based line number of each data record.
     lines: Vec<u32>,
-    /// Byte offset where the data records begin.
-    data_start: usize,
+    /// Byte offset of data records 0, `BLOCK_ROWS`, 2·`BLOCK_ROWS`, …
+    block_starts: Vec<usize>,
 }
 
+/// Data records parsed together on one thread.
+const BLOCK_ROWS: usize = 16_384;
+
 /// Finds every record, checks each has the header's number of fields, and stops after
-/// `limit` data records. Blank lines are skipped, as polars skips them.
+/// `limit` data records. Blank lines (only spaces and line ends) are skipped.
 fn scan(text: &[u8], opts: &CsvOptions, limit: Option<usize>, path: &Path, progress: &Progress) -> Result<Scan> {
     let mut pos = 0usize;
     let mut line: u32 = 1;
@@ -318,7 +323,7 @@ fn scan(text: &[u8], opts: &CsvOptions, limit: Option<usize>, path: &Path, progr
     let mut header = None;
     let mut n_fields = 0usize;
     let mut lines = Vec::new();
-    let mut data_start = pos;
+    let mut block_starts = Vec::new();
     let total = text.len().max(1);
     let mut next_report = 0usize;
     while pos < text.len() {
@@ -331,17 +336,42 @@ fn scan(text: &[u8], opts: &CsvOptions, limit: Option<usize>, path: &Path, progr
             next_report = pos + (1 << 22);
         }
         let start_line = line;
-        let (end, fields, newlines) =
-            if quoted { record_quoted(text, pos, opts) } else { record_plain(text, pos, opts) };
+        let (end, fields, newlines, trouble) = if quoted {
+            record_quoted(text, pos, opts)
+        } else {
+            let (end, fields, newlines) = record_plain(text, pos, opts);
+            (end, fields, newlines, QuoteTrouble::None)
+        };
+        let q = char::from(opts.quote.unwrap_or(b'"'));
+        match trouble {
+            QuoteTrouble::None => {}
+            QuoteTrouble::Unclosed => {
+                return Err(Error::data(
+                    format!("a quote ({q}) that opens a cell here is never closed"),
+                    Location::file(path).with_row(format!("line {line}")),
+                ));
+            }
+            QuoteTrouble::AfterClosingQuote(at) => {
+                let line_of_it = line + u32::try_from(memchr::memchr_iter(b'\n', &text[pos..at]).count()).unwrap_or(0);
+                let what: String = String::from_utf8_lossy(&text[at..(at + 12).min(end)])
+                    .chars()
+                    .take_while(|c| *c != '\n' && *c != '\r')
+                    .collect();
+                return Err(Error::data(
+                    format!(
+                        "text ('{what}') follows the closing quote of a cell; a quoted cell must end at \
+                         the delimiter. Quote the whole cell and double any quote inside it ({q}{q})"
+                    ),
+                    Location::file(path).with_row(format!("line {line_of_it}")),
+                ));
+            }
+        }
         let record = &text[pos..end];
         let blank = record.iter().all(|b| matches!(b, b'\r' | b'\n' | b' '));
         line += newlines;
         let record_start = pos;
         pos = end;
         if blank {
-            if header.is_none() && n_fields == 0 {
-                data_start = pos;
-            }
             continue;
         }
         if header.is_none() && n_fields == 0 {
@@ -350,10 +380,8 @@ fn scan(text: &[u8], opts: &CsvOptions, limit: Option<usize>, path: &Path, progr
                 let raw = String::from_utf8_lossy(record);
                 let raw = raw.trim_end_matches(['\n', '\r']);
                 header = Some(split_record(raw, opts.delimiter, opts.quote));
-                data_start = pos;
                 continue;
             }
-            data_start = record_start;
         }
         if fields != n_fields {
             let what = if opts.has_header { "the header has" } else { "the first row has" };
@@ -367,22 +395,12 @@ fn scan(text: &[u8], opts: &CsvOptions, limit: Option<usize>, path: &Path, progr
                 Location::file(path).with_row(format!("line {start_line}")),
             ));
         }
+        if lines.len() % BLOCK_ROWS == 0 {
+            block_starts.push(record_start);
+        }
         lines.push(start_line);
     }
-    if let Some(q) = opts.quote
-        && quoted
-        && unbalanced_quotes(text, data_start, q)
-    {
-        return Err(Error::in_file(
-            format!("a quote ({}) opened near the end of the file is never closed", char::from(q)),
-            path,
-        ));
-    }
-    Ok(Scan { header, n_fields, lines, data_start })
-}
-
-fn unbalanced_quotes(text: &[u8], from: usize, q: u8) -> bool {
-    memchr::memchr_iter(q, &text[from..]).count() % 2 == 1
+    Ok(Scan { header, n_fields, lines, block_starts })
 }
 
 /// End of the record starting at `pos` (after its newline), its field count and newline count,
@@ -393,27 +411,71 @@ fn record_plain(text: &[u8], pos: usize, opts: &CsvOptions) -> (usize, usize, u3
     (end, fields, 1)
 }
 
-/// The same for text with quotes: separators and newlines inside quotes do not count.
-fn record_quoted(text: &[u8], pos: usize, opts: &CsvOptions) -> (usize, usize, u32) {
+/// How a record with quotes ended, besides where.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum QuoteTrouble {
+    None,
+    /// Text follows a closing quote at this byte offset (`"Early"x`).
+    AfterClosingQuote(usize),
+    /// The text ends inside a quoted cell.
+    Unclosed,
+}
+
+/// The same for text with quotes, read as RFC 4180 and `csv-core` read it: a cell that starts
+/// with a quote runs to the next lone quote, delimiters and newlines inside it count for nothing
+/// and a doubled quote is one quote; a quote inside an unquoted cell is an ordinary character.
+/// Text between a closing quote and the next delimiter is reported, as it means the quoting is
+/// broken (and `csv-core` would silently glue it on).
+fn record_quoted(text: &[u8], pos: usize, opts: &CsvOptions) -> (usize, usize, u32, QuoteTrouble) {
+    #[derive(Clone, Copy)]
+    enum State {
+        FieldStart,
+        Unquoted,
+        Quoted,
+        /// Just after a quote inside a quoted cell: a second quote, or the cell's end.
+        QuoteInQuoted,
+    }
     let q = opts.quote.unwrap_or(b'"');
-    let mut in_quotes = false;
+    let mut state = State::FieldStart;
     let mut fields = 1;
     let mut newlines = 0;
+    let mut trouble = QuoteTrouble::None;
     let mut i = pos;
     while let Some(&b) = text.get(i) {
         i += 1;
-        if b == q {
-            in_quotes = !in_quotes;
-        } else if b == b'\n' {
+        if b == b'\n' {
             newlines += 1;
-            if !in_quotes {
-                return (i, fields, newlines);
+            if !matches!(state, State::Quoted) {
+                return (i, fields, newlines, trouble);
             }
-        } else if b == opts.delimiter && !in_quotes {
-            fields += 1;
+            continue;
         }
+        state = match state {
+            State::FieldStart | State::Unquoted if b == opts.delimiter => {
+                fields += 1;
+                State::FieldStart
+            }
+            // An opening quote, or the second of a doubled quote inside a quoted cell.
+            State::FieldStart | State::QuoteInQuoted if b == q => State::Quoted,
+            State::FieldStart | State::Unquoted => State::Unquoted,
+            State::Quoted if b == q => State::QuoteInQuoted,
+            State::Quoted => State::Quoted,
+            State::QuoteInQuoted if b == opts.delimiter => {
+                fields += 1;
+                State::FieldStart
+            }
+            State::QuoteInQuoted => {
+                if b != b'\r' && trouble == QuoteTrouble::None {
+                    trouble = QuoteTrouble::AfterClosingQuote(i - 1);
+                }
+                State::QuoteInQuoted
+            }
+        };
     }
-    (i, fields, newlines.max(1))
+    if matches!(state, State::Quoted) {
+        trouble = QuoteTrouble::Unclosed;
+    }
+    (i, fields, newlines.max(1), trouble)
 }
 
 /// Reads delimited text into a dataset. `limit` stops after that many data rows (previews).
@@ -444,64 +506,266 @@ pub(super) fn read_csv(
 
     progress.set_stage("parsing");
     progress.check()?;
-    let schema: Schema =
-        (0..scan.n_fields).map(|i| Field::new(PlSmallStr::from(format!("c{i}")), DataType::String)).collect();
-    let data = text.get(scan.data_start..).unwrap_or_default();
-    let parse = CsvParseOptions::default()
-        .with_separator(opts.delimiter)
-        .with_quote_char(opts.quote)
-        .with_missing_is_null(true)
-        .with_truncate_ragged_lines(false);
-    let frame = CsvReadOptions::default()
-        .with_has_header(false)
-        .with_schema(Some(std::sync::Arc::new(schema)))
-        .with_parse_options(parse)
-        .with_n_rows(Some(n_rows))
-        .with_rechunk(true)
-        .into_reader_with_file_handle(Cursor::new(data))
-        .finish()
-        .map_err(|e| Error::in_file(format!("the file could not be parsed: {e}"), path))?;
-    drop(text);
-    if frame.height() != n_rows {
-        return Err(Error::in_file(
-            format!("found {} data rows but the parser read {}; check the quoting", n_rows, frame.height()),
-            path,
-        ));
-    }
-    progress.set(0.5);
-    progress.set_stage("typing columns");
+    let Scan { lines, block_starts, n_fields, .. } = scan;
+    let reading = Reading { text: &text, opts, block_starts: &block_starts, n_rows, n_fields, lines: &lines, path };
 
-    let lines = scan.lines;
-    let row_label = move |r: usize| lines.get(r).map_or_else(|| format!("row {}", r + 1), |l| format!("line {l}"));
-    let decimal_comma = opts.decimal_comma;
+    // The first block tells which columns hold text: their cells are kept as text while
+    // parsing, for their levels; any other column that turns out to hold text is read again.
+    let keep_text: Vec<bool> = {
+        let mut scratch: Vec<Vec<f64>> = (0..n_fields).map(|_| vec![0.0; BLOCK_ROWS.min(n_rows)]).collect();
+        let mut outputs: Vec<&mut [f64]> = scratch.iter_mut().map(Vec::as_mut_slice).collect();
+        let (tallies, _) = reading.parse_block(0, &mut outputs, &vec![false; n_fields])?;
+        tallies.iter().map(Tally::looks_textual).collect()
+    };
+
+    // Every block of rows fills its part of each column and keeps a tally per column.
+    let mut values: Vec<Vec<f64>> = (0..n_fields).map(|_| vec![f64::NAN; n_rows]).collect();
+    let mut block_outputs: Vec<Vec<&mut [f64]>> =
+        (0..block_starts.len()).map(|_| Vec::with_capacity(n_fields)).collect();
+    for column in &mut values {
+        for (out, chunk) in block_outputs.iter_mut().zip(column.chunks_mut(BLOCK_ROWS)) {
+            out.push(chunk);
+        }
+    }
+    let parsing = progress.sub(0.25, 0.8);
     let done = std::sync::atomic::AtomicUsize::new(0);
-    let n_columns = names.len();
-    let typing = progress.sub(0.5, 1.0);
-    let built: Vec<Result<(Column, Vec<String>)>> = frame
-        .into_columns()
+    let n_blocks = block_outputs.len();
+    let blocks = block_outputs
         .into_par_iter()
+        .enumerate()
+        .map(|(b, mut outputs)| {
+            parsing.check()?;
+            let parsed = reading.parse_block(b, &mut outputs, &keep_text)?;
+            parsing.set_count(done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1, n_blocks);
+            Ok(parsed)
+        })
+        .collect::<Result<Vec<(Vec<Tally>, Vec<Option<Texts>>)>>>()?;
+    let mut merged: Vec<Tally> = vec![Tally::default(); n_fields];
+    let mut kept: Vec<Vec<Texts>> = (0..n_fields).map(|_| Vec::new()).collect();
+    for (tallies, texts) in blocks {
+        for (total, t) in merged.iter_mut().zip(tallies) {
+            total.merge(t);
+        }
+        for (column, t) in kept.iter_mut().zip(texts) {
+            column.extend(t);
+        }
+    }
+
+    // A column that turned out to hold text after the first block is read again now, so the
+    // file's text can go before the columns are built.
+    for (j, (tally, kept)) in merged.iter().zip(&mut kept).enumerate() {
+        if tally.looks_textual() && kept.is_empty() {
+            kept.push(reading.column_texts(j));
+        }
+    }
+    drop(text);
+
+    progress.set(0.8);
+    progress.set_stage("typing columns");
+    let row_label = |r: usize| lines.get(r).map_or_else(|| format!("row {}", r + 1), |l| format!("line {l}"));
+    let decimal_comma = opts.decimal_comma;
+    let built: Vec<(Column, Vec<String>)> = merged
+        .into_par_iter()
+        .zip(values.into_par_iter())
+        .zip(kept.into_par_iter())
         .zip(names.par_iter())
-        .map(|(series, name)| {
-            typing.check()?;
-            let strings = series
-                .str()
-                .map_err(|e| Error::in_file(format!("column '{name}' could not be read as text: {e}"), path))?;
+        .map(|(((tally, values), kept), name)| {
             let ctx = ColumnContext { name, decimal_comma, row_label: &row_label };
-            let out = build_column(&ctx, || strings.iter().map(|s| s.map_or(Cell::Missing, Cell::Text)));
-            let d = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
-            typing.set_count(d, n_columns);
-            Ok(out)
+            // Numeric columns never ask for their cells again; text columns have them kept.
+            finish_column(&ctx, tally, values, || kept.iter().flat_map(Texts::cells))
         })
         .collect();
-    let mut columns = Vec::with_capacity(n_columns);
-    for b in built {
-        let (column, w) = b?;
+    let mut columns = Vec::with_capacity(n_fields);
+    for (column, w) in built {
         warnings.extend(w);
         columns.push(column);
     }
     let mut ds = Dataset::new(file_name(path), columns)?;
     ds.warnings = warnings;
     Ok(ds)
+}
+
+/// The decoded text of a file with the records the scan found, split into fields by `csv-core`.
+struct Reading<'a> {
+    text: &'a [u8],
+    opts: &'a CsvOptions,
+    block_starts: &'a [usize],
+    n_rows: usize,
+    n_fields: usize,
+    lines: &'a [u32],
+    path: &'a Path,
+}
+
+impl Reading<'_> {
+    fn reader(&self) -> csv_core::Reader {
+        csv_core::ReaderBuilder::new()
+            .delimiter(self.opts.delimiter)
+            .quoting(self.opts.quote.is_some())
+            .quote(self.opts.quote.unwrap_or(b'"'))
+            .double_quote(true)
+            // Lines end at '\n' as the scan counts them; a '\r' before it is trimmed with the cell.
+            .terminator(csv_core::Terminator::Any(b'\n'))
+            .build()
+    }
+
+    /// Calls `each(row, record)` for the data records of block `b` (all of them when `b` is
+    /// `None`).
+    fn for_each_record(&self, b: Option<usize>, mut each: impl FnMut(usize, Record<'_>) -> Result<()>) -> Result<()> {
+        let (first_row, rows, mut pos) = match b {
+            Some(b) => {
+                let first = b * BLOCK_ROWS;
+                (first, BLOCK_ROWS.min(self.n_rows.saturating_sub(first)), self.block_starts[b])
+            }
+            None => (0, self.n_rows, self.block_starts.first().copied().unwrap_or(self.text.len())),
+        };
+        let mut reader = self.reader();
+        let mut out = vec![0u8; 4096];
+        let mut ends = vec![0usize; self.n_fields + 1];
+        let mut row = 0;
+        while row < rows && pos < self.text.len() {
+            let (consumed, n_ends) = read_record(&mut reader, &self.text[pos..], &mut out, &mut ends);
+            let raw = &self.text[pos..pos + consumed];
+            pos += consumed;
+            if consumed == 0 {
+                break;
+            }
+            if raw.iter().all(|b| matches!(b, b'\r' | b'\n' | b' ')) {
+                continue;
+            }
+            let at = first_row + row;
+            if n_ends != self.n_fields {
+                return Err(Error::data(
+                    format!("this row has {n_ends} fields where the header has {}; check the quoting", self.n_fields),
+                    Location::file(self.path).with_row(self.line(at)),
+                ));
+            }
+            each(at, Record { out: &out, ends: &ends[..n_ends] })?;
+            row += 1;
+        }
+        if row < rows {
+            return Err(Error::in_file(
+                format!("found {} data rows but read {}; check the quoting", self.n_rows, first_row + row),
+                self.path,
+            ));
+        }
+        Ok(())
+    }
+
+    fn line(&self, row: usize) -> String {
+        self.lines.get(row).map_or_else(|| format!("row {}", row + 1), |l| format!("line {l}"))
+    }
+
+    /// Reads block `b` into `outputs` (this block's part of each column) and tallies each column;
+    /// the cells of the columns marked in `keep_text` are also kept as text.
+    fn parse_block(
+        &self,
+        b: usize,
+        outputs: &mut [&mut [f64]],
+        keep_text: &[bool],
+    ) -> Result<(Vec<Tally>, Vec<Option<Texts>>)> {
+        let mut tallies = vec![Tally::default(); self.n_fields];
+        let mut texts: Vec<Option<Texts>> = keep_text.iter().map(|&k| k.then(Texts::default)).collect();
+        let first_row = b * BLOCK_ROWS;
+        let decimal_comma = self.opts.decimal_comma;
+        self.for_each_record(Some(b), |row, record| {
+            for (((field, tally), out), kept) in
+                record.fields().zip(&mut tallies).zip(outputs.iter_mut()).zip(&mut texts)
+            {
+                let cell = if field.is_empty() { Cell::Missing } else { Cell::Text(field) };
+                if let Some(slot) = out.get_mut(row - first_row) {
+                    *slot = tally.read(row, cell, decimal_comma);
+                }
+                if let Some(kept) = kept {
+                    kept.push(field);
+                }
+            }
+            Ok(())
+        })?;
+        Ok((tallies, texts))
+    }
+
+    /// Every cell of column `j`, read again.
+    fn column_texts(&self, j: usize) -> Texts {
+        let mut texts = Texts::default();
+        // The first pass read these same records, so this one cannot fail.
+        let _ = self.for_each_record(None, |_, record| {
+            texts.push(record.fields().nth(j).unwrap_or_default());
+            Ok(())
+        });
+        texts
+    }
+}
+
+/// The cells of one column (or of one block of it) as text: one buffer, and for each row where
+/// its text ends (an empty cell is missing).
+#[derive(Debug, Default)]
+struct Texts {
+    buffer: String,
+    /// Offsets into `buffer`. Files are at most 1 GiB, and decoding to UTF-8 at most triples
+    /// that, so a column's text stays below 4 GiB.
+    ends: Vec<u32>,
+}
+
+impl Texts {
+    fn push(&mut self, field: &str) {
+        self.buffer.push_str(field);
+        self.ends.push(u32::try_from(self.buffer.len()).unwrap_or(u32::MAX));
+    }
+
+    fn cells(&self) -> impl Iterator<Item = Cell<'_>> {
+        self.ends.iter().scan(0usize, move |start, &end| {
+            let end = end as usize;
+            let text = self.buffer.get(*start..end).unwrap_or_default();
+            *start = end;
+            Some(if text.is_empty() { Cell::Missing } else { Cell::Text(text) })
+        })
+    }
+}
+
+/// One record's unescaped fields: the bytes, and where each field ends in them.
+#[derive(Clone, Copy)]
+struct Record<'r> {
+    out: &'r [u8],
+    ends: &'r [usize],
+}
+
+impl<'r> Record<'r> {
+    fn fields(self) -> impl Iterator<Item = &'r str> {
+        // The text was valid UTF-8 and only ASCII quotes are taken out of it, so the record is
+        // valid UTF-8 too, and its fields end at ASCII delimiters, on character boundaries.
+        let used = self.ends.last().copied().unwrap_or(0);
+        let record = std::str::from_utf8(self.out.get(..used).unwrap_or_default()).unwrap_or_default();
+        self.ends.iter().scan(0usize, move |start, &end| {
+            let field = record.get(*start..end).unwrap_or_default();
+            *start = end;
+            Some(field)
+        })
+    }
+}
+
+/// Reads one record from `input` with `csv-core`, growing the buffers as needed: the bytes it
+/// took (0 at the end of the input) and the number of fields (`ends` holds where each ends in
+/// `out`).
+fn read_record(
+    reader: &mut csv_core::Reader,
+    input: &[u8],
+    out: &mut Vec<u8>,
+    ends: &mut Vec<usize>,
+) -> (usize, usize) {
+    use csv_core::ReadRecordResult;
+    let (mut taken, mut written, mut n_ends) = (0, 0, 0);
+    loop {
+        let (result, nin, nout, nend) = reader.read_record(&input[taken..], &mut out[written..], &mut ends[n_ends..]);
+        taken += nin;
+        written += nout;
+        n_ends += nend;
+        match result {
+            ReadRecordResult::InputEmpty => {}
+            ReadRecordResult::OutputFull => out.resize(out.len() * 2, 0),
+            ReadRecordResult::OutputEndsFull => ends.resize(ends.len() * 2, 0),
+            ReadRecordResult::Record | ReadRecordResult::End => return (taken, n_ends),
+        }
+    }
 }
 
 /// Header names as written, with empty names filled in and duplicates told apart.
@@ -554,6 +818,56 @@ pub(super) fn file_name(path: &Path) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::data::ColumnKind;
+    use std::fmt::Write as _;
+
+    fn read(text: &str) -> Result<Dataset> {
+        let opts = sniff_csv(text.as_bytes());
+        read_csv(text.as_bytes().to_vec(), &opts, None, Path::new("t.csv"), &Progress::new())
+    }
+
+    #[test]
+    fn quoted_cells_read_as_rfc_4180_says() {
+        let text = "Part,Note,Width [mm]\r\n\
+                    A,\"plain, with comma\",1.5\r\n\
+                    \r\n\
+                    B,12\" pipe,2\r\n\
+                    C,\"say \"\"hi\"\"\",3\r\n\
+                    D,\"two\nlines\",4\r\n\
+                    E,,5";
+        let ds = read(text).expect("reads");
+        assert_eq!(ds.n_rows(), 5);
+        let note = ds.column("Note").expect("column");
+        let shown: Vec<String> = (0..5).map(|r| note.display_value(r)).collect();
+        assert_eq!(shown, ["plain, with comma", "12\" pipe", "say \"hi\"", "two\nlines", ""]);
+        let width = ds.column("Width [mm]").expect("column");
+        assert_eq!(width.values, [1.5, 2.0, 3.0, 4.0, 5.0]);
+        assert_eq!(width.kind, ColumnKind::Float);
+    }
+
+    #[test]
+    fn broken_quoting_is_reported_by_line() {
+        let err = read("a,b\n1,\"x\"y\n2,z\n").expect_err("broken");
+        assert!(err.to_string().contains("line 2") && err.to_string().contains("closing quote"), "{err}");
+        let err = read("a,b\n1,x\n2,\"open\n3,y\n").expect_err("unclosed");
+        assert!(err.to_string().contains("line 3") && err.to_string().contains("never closed"), "{err}");
+    }
+
+    #[test]
+    fn many_blocks_keep_row_order_and_report_the_right_line() {
+        let mut text = String::from("id,value,flag\n");
+        for i in 0..(2 * BLOCK_ROWS + 17) {
+            let flag = if i == BLOCK_ROWS + 5 { "oops" } else { "1" };
+            let _ = writeln!(text, "{i},{}.25,{flag}", i * 3);
+        }
+        let ds = read(&text).expect("reads");
+        assert_eq!(ds.n_rows(), 2 * BLOCK_ROWS + 17);
+        let value = ds.column("value").expect("column");
+        assert!(value.values.iter().enumerate().all(|(i, &v)| v == (i * 3) as f64 + 0.25));
+        assert!(ds.column("flag").expect("column").values[BLOCK_ROWS + 5].is_nan());
+        let line = BLOCK_ROWS + 5 + 2;
+        assert!(ds.warnings.iter().any(|w| w.contains(&format!("line {line} 'oops'"))), "{:?}", ds.warnings);
+    }
 
     #[test]
     fn sniffs_semicolon_and_decimal_comma() {

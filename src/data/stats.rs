@@ -82,16 +82,27 @@ impl Hasher for BitsHasher {
 }
 
 fn distinct_count(values: &[f64]) -> usize {
+    // -0.0 and 0.0 are the same value.
+    let bits = |v: f64| if v == 0.0 { 0.0f64.to_bits() } else { v.to_bits() };
     let mut seen: HashSet<u64, BuildHasherDefault<BitsHasher>> = HashSet::default();
     for &v in values {
         if !v.is_nan() {
-            // -0.0 and 0.0 are the same value.
-            let v = if v == 0.0 { 0.0 } else { v };
-            seen.insert(v.to_bits());
+            seen.insert(bits(v));
+            // A column of mostly different values (an ID, a time) is counted by sorting a
+            // copy instead: a set of a million entries takes twice the copy's memory.
+            if seen.len() > DISTINCT_BY_HASH {
+                let mut all: Vec<u64> = values.iter().filter(|v| !v.is_nan()).map(|&v| bits(v)).collect();
+                all.sort_unstable();
+                all.dedup();
+                return all.len();
+            }
         }
     }
     seen.len()
 }
+
+/// Distinct values counted with a set; above this, by sorting.
+const DISTINCT_BY_HASH: usize = 1 << 16;
 
 /// Counts of values in bins (numeric columns) or per level (categorical, text, boolean).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -49,7 +49,9 @@ fn bool_token(s: &str) -> Option<bool> {
 
 /// Reads a number as plant files write it: `1.5`, `-2e-3`, and `1,5` when `decimal_comma`.
 pub fn parse_number(s: &str, decimal_comma: bool) -> Option<f64> {
-    let s = s.trim();
+    let b = s.as_bytes();
+    let tidy = b.first().is_some_and(u8::is_ascii_graphic) && b.last().is_some_and(u8::is_ascii_graphic);
+    let s = if tidy { s } else { s.trim() };
     if decimal_comma && s.contains(',') {
         if s.contains('.') {
             return None;
@@ -73,6 +75,110 @@ pub struct ColumnContext<'a> {
 /// How many example cells a warning quotes.
 const EXAMPLES: usize = 3;
 
+/// What the first pass over a column's cells learns besides the values. A reader that goes
+/// through the rows in blocks keeps one per block and merges them in row order.
+#[derive(Debug, Clone)]
+pub struct Tally {
+    numbers: usize,
+    bools: usize,
+    seconds: usize,
+    texts: usize,
+    /// The first few texts that are not numbers, with their rows.
+    text_examples: Vec<(usize, String)>,
+    /// Rows whose number was infinite or NaN.
+    non_finite: Vec<usize>,
+    integral: bool,
+}
+
+impl Default for Tally {
+    fn default() -> Self {
+        Self {
+            numbers: 0,
+            bools: 0,
+            seconds: 0,
+            texts: 0,
+            text_examples: Vec::new(),
+            non_finite: Vec::new(),
+            integral: true,
+        }
+    }
+}
+
+impl Tally {
+    /// Counts the cell of (0-based data) row `row` and returns the value it stands for if the
+    /// column turns out numeric (`NaN` for missing, text and non-finite cells).
+    pub fn read(&mut self, row: usize, cell: Cell<'_>, decimal_comma: bool) -> f64 {
+        let v = match cell {
+            Cell::Missing => f64::NAN,
+            Cell::Number(v) => {
+                self.numbers += 1;
+                v
+            }
+            Cell::Bool(b) => {
+                self.bools += 1;
+                f64::from(u8::from(b))
+            }
+            Cell::Seconds(s) => {
+                self.seconds += 1;
+                s
+            }
+            Cell::Text(raw) => {
+                // Most cells have no surrounding space; `trim` looks for Unicode spaces.
+                let b = raw.as_bytes();
+                let tidy = b.first().is_some_and(u8::is_ascii_graphic) && b.last().is_some_and(u8::is_ascii_graphic);
+                let s = if tidy { raw } else { raw.trim() };
+                // No missing token starts with a digit, so most numbers skip the token check.
+                let digit_first = s.as_bytes().first().is_some_and(u8::is_ascii_digit);
+                if !digit_first && is_missing_token(s) {
+                    f64::NAN
+                } else if let Some(v) = parse_number(s, decimal_comma) {
+                    self.numbers += 1;
+                    v
+                } else if let Some(b) = bool_token(s) {
+                    self.bools += 1;
+                    f64::from(u8::from(b))
+                } else {
+                    self.texts += 1;
+                    if self.text_examples.len() < EXAMPLES {
+                        self.text_examples.push((row, raw.to_owned()));
+                    }
+                    f64::NAN
+                }
+            }
+        };
+        let v = if v.is_infinite() || (v.is_nan() && matches!(cell, Cell::Number(_))) {
+            self.non_finite.push(row);
+            self.numbers = self.numbers.saturating_sub(1);
+            f64::NAN
+        } else {
+            v
+        };
+        if self.integral && !v.is_nan() && (v.fract() != 0.0 || v.abs() > 9.0e15) {
+            self.integral = false;
+        }
+        v
+    }
+
+    /// Whether these cells so far would make a text (or true/false) column rather than a
+    /// numeric one with a few stray texts.
+    pub fn looks_textual(&self) -> bool {
+        let stray = self.texts * 100 <= self.numbers && self.numbers > 0 && self.bools == 0;
+        (self.texts > 0 || self.bools > 0) && !stray
+    }
+
+    /// Adds the tally of the rows that follow this one's.
+    pub fn merge(&mut self, later: Tally) {
+        self.numbers += later.numbers;
+        self.bools += later.bools;
+        self.seconds += later.seconds;
+        self.texts += later.texts;
+        let room = EXAMPLES.saturating_sub(self.text_examples.len());
+        self.text_examples.extend(later.text_examples.into_iter().take(room));
+        self.non_finite.extend(later.non_finite);
+        self.integral &= later.integral;
+    }
+}
+
 /// Builds a typed column from cells; the second value lists what was read as missing and why.
 ///
 /// `cells` is called up to three times and must yield the same cells each time.
@@ -80,62 +186,24 @@ pub fn build_column<'a, I>(ctx: &ColumnContext<'_>, cells: impl Fn() -> I) -> (C
 where
     I: Iterator<Item = Cell<'a>>,
 {
-    let mut values = Vec::with_capacity(cells().size_hint().0);
-    let mut numbers = 0usize;
-    let mut bools = 0usize;
-    let mut seconds = 0usize;
-    let mut texts = 0usize;
-    let mut text_examples: Vec<(usize, &'a str)> = Vec::new();
-    let mut non_finite: Vec<usize> = Vec::new();
-    let mut integral = true;
+    let mut tally = Tally::default();
+    let values = cells().enumerate().map(|(row, cell)| tally.read(row, cell, ctx.decimal_comma)).collect();
+    finish_column(ctx, tally, values, cells)
+}
 
-    for (row, cell) in cells().enumerate() {
-        let v = match cell {
-            Cell::Missing => f64::NAN,
-            Cell::Number(v) => {
-                numbers += 1;
-                v
-            }
-            Cell::Bool(b) => {
-                bools += 1;
-                f64::from(u8::from(b))
-            }
-            Cell::Seconds(s) => {
-                seconds += 1;
-                s
-            }
-            Cell::Text(raw) => {
-                let s = raw.trim();
-                if is_missing_token(s) {
-                    f64::NAN
-                } else if let Some(v) = parse_number(s, ctx.decimal_comma) {
-                    numbers += 1;
-                    v
-                } else if let Some(b) = bool_token(s) {
-                    bools += 1;
-                    f64::from(u8::from(b))
-                } else {
-                    texts += 1;
-                    if text_examples.len() < EXAMPLES {
-                        text_examples.push((row, raw));
-                    }
-                    f64::NAN
-                }
-            }
-        };
-        let v = if v.is_infinite() || (v.is_nan() && matches!(cell, Cell::Number(_))) {
-            non_finite.push(row);
-            numbers = numbers.saturating_sub(1);
-            f64::NAN
-        } else {
-            v
-        };
-        if integral && !v.is_nan() && (v.fract() != 0.0 || v.abs() > 9.0e15) {
-            integral = false;
-        }
-        values.push(v);
-    }
-
+/// Decides the column's kind from the first pass (`tally`, and `values` as [`Tally::read`]
+/// returned them, one per row) and builds it. Text columns go through `cells` once or twice
+/// more, which must yield the same cells as the first pass.
+pub fn finish_column<'a, I>(
+    ctx: &ColumnContext<'_>,
+    tally: Tally,
+    values: Vec<f64>,
+    cells: impl Fn() -> I,
+) -> (Column, Vec<String>)
+where
+    I: Iterator<Item = Cell<'a>>,
+{
+    let Tally { numbers, bools, seconds, texts, text_examples, non_finite, integral } = tally;
     let mut warnings = Vec::new();
     if !non_finite.is_empty() {
         warnings.push(format!(
@@ -159,7 +227,7 @@ where
                 texts,
                 plural(texts),
                 if texts == 1 { "is" } else { "are" },
-                examples(&text_examples, ctx.row_label)
+                examples(text_examples.iter().map(|(r, t)| (*r, t.as_str())), ctx.row_label)
             ));
         }
         let kind = if integral && numbers > 0 { ColumnKind::Integer } else { ColumnKind::Float };
@@ -202,7 +270,7 @@ where
                     format.pattern(),
                     bad_count,
                     plural(bad_count),
-                    examples(&bad, ctx.row_label)
+                    examples(bad.iter().copied(), ctx.row_label)
                 ));
             }
             return (Column::new(ctx.name, ColumnKind::Timestamp, values, Vec::new()), warnings);
@@ -241,8 +309,12 @@ fn categorise<'a>(cells: impl Iterator<Item = Cell<'a>>, decimal_comma: bool) ->
             Cell::Missing | Cell::Number(_) => None,
         };
         let code = text.map(|t| {
+            if let Some(&code) = index.get(t.as_ref()) {
+                return code;
+            }
             let next = u32::try_from(index.len()).unwrap_or(u32::MAX);
-            *index.entry(t.into_owned()).or_insert(next)
+            index.insert(t.into_owned(), next);
+            next
         });
         raw_codes.push(code);
     }
@@ -301,12 +373,15 @@ fn plural(n: usize) -> &'static str {
     if n == 1 { "" } else { "s" }
 }
 
-fn examples(cells: &[(usize, &str)], row_label: &(dyn Fn(usize) -> String + Sync)) -> String {
+fn examples<'a>(
+    cells: impl IntoIterator<Item = (usize, &'a str)>,
+    row_label: &(dyn Fn(usize) -> String + Sync),
+) -> String {
     cells
-        .iter()
+        .into_iter()
         .map(|(row, text)| {
             let shown: String = text.chars().take(40).collect();
-            format!("{} '{}'", row_label(*row), shown)
+            format!("{} '{}'", row_label(row), shown)
         })
         .collect::<Vec<_>>()
         .join(", ")
