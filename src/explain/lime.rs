@@ -535,26 +535,39 @@ struct RidgeFit {
 /// scikit-learn's `Ridge(alpha, fit_intercept=True).fit(x, y, sample_weight=w)`: centre by the
 /// weighted means, solve `(XcᵀWXc + αI) β = XcᵀW yc` (Cholesky; α > 0 keeps it positive definite),
 /// intercept `ȳ − x̄ᵀβ`; and its weighted `score` (R², 1 for a perfect fit of a constant target).
+///
+/// The centred products are formed from plain weighted sums, `Σw·xj·xk − (Σw·xj)(Σw·xk)/Σw`,
+/// skipping zero entries: LIME's rows are 0/1 and mostly 0, and its sums are of weights in (0, 1],
+/// so nothing is lost to cancellation.
 #[allow(clippy::many_single_char_names)] // the names of the normal equations
 fn weighted_ridge(x: &Matrix, y: &[f64], w: &[f64], alpha: f64) -> RidgeFit {
     let m = x.n_cols();
     let w_total: f64 = w.iter().sum();
-    let x_mean: Vec<f64> = (0..m).map(|j| x.rows().zip(w).map(|(r, wi)| wi * r[j]).sum::<f64>() / w_total).collect();
-    let y_mean = y.iter().zip(w).map(|(v, wi)| wi * v).sum::<f64>() / w_total;
+    let wy_total: f64 = y.iter().zip(w).map(|(v, wi)| wi * v).sum();
+    let y_mean = wy_total / w_total;
+    // Uncentred sums: Σw·xj (sx), Σw·xj·y (sxy), Σw·xj·xk (a, lower triangle).
+    let mut sx = vec![0.0; m];
+    let mut sxy = vec![0.0; m];
     let mut a = vec![0.0; m * m];
-    let mut rhs = vec![0.0; m];
-    let mut centred = vec![0.0; m];
+    let mut nonzero: Vec<(usize, f64)> = Vec::with_capacity(m);
     for ((r, &yi), &wi) in x.rows().zip(y).zip(w) {
-        for (c, (v, mean)) in centred.iter_mut().zip(r.iter().zip(&x_mean)) {
-            *c = v - mean;
-        }
-        let yc = yi - y_mean;
-        for i in 0..m {
-            let wc = wi * centred[i];
-            rhs[i] += wc * yc;
-            for j in 0..=i {
-                a[i * m + j] += wc * centred[j];
+        nonzero.clear();
+        nonzero.extend(r.iter().copied().enumerate().filter(|&(_, v)| v != 0.0));
+        for (n, &(i, xi)) in nonzero.iter().enumerate() {
+            let wx = wi * xi;
+            sx[i] += wx;
+            sxy[i] += wx * yi;
+            for &(j, xj) in &nonzero[..=n] {
+                a[i * m + j] += wx * xj;
             }
+        }
+    }
+    let x_mean: Vec<f64> = sx.iter().map(|s| s / w_total).collect();
+    let mut rhs = vec![0.0; m];
+    for i in 0..m {
+        rhs[i] = sxy[i] - sx[i] * y_mean;
+        for j in 0..=i {
+            a[i * m + j] -= sx[i] * sx[j] / w_total;
         }
     }
     for i in 0..m {
