@@ -519,7 +519,8 @@ pub(super) fn read_csv(
     };
 
     // Every block of rows fills its part of each column and keeps a tally per column.
-    let mut values: Vec<Vec<f64>> = (0..n_fields).map(|_| vec![f64::NAN; n_rows]).collect();
+    // Zeros come from the allocator already cleared; every row is written by its block.
+    let mut values: Vec<Vec<f64>> = (0..n_fields).map(|_| vec![0.0; n_rows]).collect();
     let mut block_outputs: Vec<Vec<&mut [f64]>> =
         (0..block_starts.len()).map(|_| Vec::with_capacity(n_fields)).collect();
     for column in &mut values {

@@ -114,19 +114,16 @@ fn read_expected(
     progress: &Progress,
 ) -> Result<Vec<u8>> {
     let mut bytes = Vec::with_capacity(usize::try_from(want).unwrap_or(0));
-    let mut chunk = vec![0u8; 4 << 20];
     loop {
         progress.check()?;
-        let n = match reader.read(&mut chunk) {
+        // Straight into the buffer's free room, 4 MiB at a time so progress moves.
+        let n = match (&mut reader).take(4 << 20).read_to_end(&mut bytes) {
             Ok(n) => n,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
             Err(e) => return Err(Error::io("reading the file", path, e)),
         };
         if n == 0 {
             break;
         }
-        // `read` returns at most the buffer's length.
-        bytes.extend_from_slice(chunk.get(..n).unwrap_or(&chunk));
         #[allow(clippy::cast_precision_loss)]
         progress.set(bytes.len() as f64 / want.max(1) as f64);
         if bytes.len() as u64 >= want {
