@@ -200,6 +200,16 @@ mod tests {
     }
 
     #[test]
+    fn distinct_counts_agree_below_and_above_the_set_limit() {
+        assert_eq!(distinct_count(&[0.0, -0.0, 1.0, f64::NAN, 1.0]), 2);
+        // Above the limit the count comes from sorting: every value twice, zeros of both signs.
+        let n = DISTINCT_BY_HASH * 2;
+        let mut values: Vec<f64> = (0..n).map(|i| (i / 2) as f64).collect();
+        values.extend([-0.0, 0.0, f64::NAN]);
+        assert_eq!(distinct_count(&values), n / 2);
+    }
+
+    #[test]
     fn all_missing_column_has_no_numbers() {
         let s = ColumnStats::compute(&[f64::NAN; 3], ColumnKind::Float);
         assert_eq!((s.count, s.missing, s.distinct), (0, 3, 0));
