@@ -317,9 +317,11 @@ fn table_ui(
     let row_height = ui.text_style_height(&egui::TextStyle::Body) + 4.0;
     let number_width = ui.fonts_mut(|f| f.glyph_width(&egui::TextStyle::Monospace.resolve(ui.style()), '0'))
         * (ds.n_rows().max(1).ilog10() as f32 + 2.0);
-    egui::ScrollArea::horizontal().id_salt("table_hscroll").show(ui, |ui| {
+    egui::ScrollArea::horizontal().id_salt(("table_hscroll", &ds.name, ds.n_rows())).show(ui, |ui| {
+        // Keyed by the dataset: another file starts at its first row with fresh column widths,
+        // the same file reopens where it was left.
         let mut table = TableBuilder::new(ui)
-            .id_salt("data_table")
+            .id_salt(("data_table", &ds.name, ds.n_rows(), ds.n_columns()))
             .striped(true)
             .resizable(true)
             .cell_layout(Layout::right_to_left(Align::Center))
