@@ -367,7 +367,7 @@ fn scan(text: &[u8], opts: &CsvOptions, limit: Option<usize>, path: &Path, progr
             }
         }
         let record = &text[pos..end];
-        let blank = record.iter().all(|b| matches!(b, b'\r' | b'\n' | b' '));
+        let blank = is_blank(record);
         line += newlines;
         let record_start = pos;
         pos = end;
@@ -401,6 +401,16 @@ fn scan(text: &[u8], opts: &CsvOptions, limit: Option<usize>, path: &Path, progr
         lines.push(start_line);
     }
     Ok(Scan { header, n_fields, lines, block_starts })
+}
+
+/// A record of only spaces and line ends, which the scan and the parser both skip.
+fn is_blank(record: &[u8]) -> bool {
+    record.iter().all(|b| matches!(b, b'\r' | b'\n' | b' '))
+}
+
+/// How a data row is found in the file: "line 18" (its first line), or "row 18" past the scan.
+fn line_label(lines: &[u32], row: usize) -> String {
+    lines.get(row).map_or_else(|| format!("row {}", row + 1), |l| format!("line {l}"))
 }
 
 /// End of the record starting at `pos` (after its newline), its field count and newline count,
@@ -563,7 +573,7 @@ pub(super) fn read_csv(
 
     progress.set(0.8);
     progress.set_stage("typing columns");
-    let row_label = |r: usize| lines.get(r).map_or_else(|| format!("row {}", r + 1), |l| format!("line {l}"));
+    let row_label = |r: usize| line_label(&lines, r);
     let decimal_comma = opts.decimal_comma;
     let built: Vec<(Column, Vec<String>)> = merged
         .into_par_iter()
@@ -630,14 +640,14 @@ impl Reading<'_> {
             if consumed == 0 {
                 break;
             }
-            if raw.iter().all(|b| matches!(b, b'\r' | b'\n' | b' ')) {
+            if is_blank(raw) {
                 continue;
             }
             let at = first_row + row;
             if n_ends != self.n_fields {
                 return Err(Error::data(
                     format!("this row has {n_ends} fields where the header has {}; check the quoting", self.n_fields),
-                    Location::file(self.path).with_row(self.line(at)),
+                    Location::file(self.path).with_row(line_label(self.lines, at)),
                 ));
             }
             each(at, Record { out: &out, ends: &ends[..n_ends] })?;
@@ -650,10 +660,6 @@ impl Reading<'_> {
             ));
         }
         Ok(())
-    }
-
-    fn line(&self, row: usize) -> String {
-        self.lines.get(row).map_or_else(|| format!("row {}", row + 1), |l| format!("line {l}"))
     }
 
     /// Reads block `b` into `outputs` (this block's part of each column) and tallies each column;

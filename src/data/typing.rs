@@ -47,11 +47,17 @@ fn bool_token(s: &str) -> Option<bool> {
     }
 }
 
-/// Reads a number as plant files write it: `1.5`, `-2e-3`, and `1,5` when `decimal_comma`.
-pub fn parse_number(s: &str, decimal_comma: bool) -> Option<f64> {
+/// `s` without surrounding white space. Most cells have none, and `trim` looks for Unicode
+/// spaces, so a cell whose first and last bytes are visible ASCII is returned as it is.
+fn trim_cell(s: &str) -> &str {
     let b = s.as_bytes();
     let tidy = b.first().is_some_and(u8::is_ascii_graphic) && b.last().is_some_and(u8::is_ascii_graphic);
-    let s = if tidy { s } else { s.trim() };
+    if tidy { s } else { s.trim() }
+}
+
+/// Reads a number as plant files write it: `1.5`, `-2e-3`, and `1,5` when `decimal_comma`.
+pub fn parse_number(s: &str, decimal_comma: bool) -> Option<f64> {
+    let s = trim_cell(s);
     if decimal_comma && s.contains(',') {
         if s.contains('.') {
             return None;
@@ -123,10 +129,7 @@ impl Tally {
                 s
             }
             Cell::Text(raw) => {
-                // Most cells have no surrounding space; `trim` looks for Unicode spaces.
-                let b = raw.as_bytes();
-                let tidy = b.first().is_some_and(u8::is_ascii_graphic) && b.last().is_some_and(u8::is_ascii_graphic);
-                let s = if tidy { raw } else { raw.trim() };
+                let s = trim_cell(raw);
                 // No missing token starts with a digit, so most numbers skip the token check.
                 let digit_first = s.as_bytes().first().is_some_and(u8::is_ascii_digit);
                 if !digit_first && is_missing_token(s) {
