@@ -34,7 +34,7 @@ use glassbox::explain::kernel_shap::{Background, KernelShapOptions, kernel_shap,
 use glassbox::explain::lime::{LimeExplainer, LimeOptions};
 use glassbox::explain::tree_shap::{Algorithm, interactions, interventional, path_dependent_with};
 use glassbox::matrix::Matrix;
-use glassbox::model::smartcore_tree::{self, Criterion, TreeParams};
+use glassbox::model::cart::{self, Criterion, TreeParams};
 use glassbox::model::svm::{self, BinarySvm, KernelFn, SvmParams};
 use glassbox::model::tree::Tree;
 use serde_json::{Value, json};
@@ -268,8 +268,9 @@ fn bench_tree_fit(args: &Args, big: &Dataset) -> anyhow::Result<Value> {
     let params =
         TreeParams { criterion: Criterion::Gini, max_depth: Some(8), min_samples_leaf: 1, min_samples_split: 2 };
     eprintln!("tree fit: 80,000 rows, depth 8 …");
-    let (timing, tree) =
-        measure(args.repeats, args.slow_secs, || Ok(smartcore_tree::fit_classifier(&x, &y, 2, &params, 0)?))?;
+    let (timing, tree) = measure(args.repeats, args.slow_secs, || {
+        Ok(cart::fit_classifier(&x, &y, 2, &params, &glassbox::progress::Progress::new())?)
+    })?;
     Ok(json!({
         "rows": x.n_rows(),
         "features": x.n_cols(),

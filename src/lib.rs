@@ -3,7 +3,7 @@
 //! The engine (everything but [`app`] and [`cli`]) knows nothing of the user interface:
 //! - [`data`] reads plant data (CSV, Parquet, spreadsheets) into a plain [`data::Dataset`];
 //! - [`progress`] lets long jobs report progress and be cancelled;
-//! - [`model`] trains smartcore trees and SVMs and evaluates them with [`metrics`];
+//! - [`model`] trains decision trees (CART) and SVMs and evaluates them with [`metrics`];
 //! - [`explain`] says why a model decides what it decides;
 //! - [`project`] saves and opens the work;
 //! - [`error`] is the one error type.

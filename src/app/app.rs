@@ -1058,7 +1058,7 @@ impl GlassboxApp {
                         "Best of {} settings by {}: {} ({:.3} ± {:.3}); training it now",
                         result.candidates.len(),
                         result.metric.replace('_', " "),
-                        best.describe(),
+                        best.describe(result.task),
                         c.score.mean,
                         c.score.std
                     ));
@@ -1286,7 +1286,7 @@ impl GlassboxApp {
                         .map(|r| (r.data.clone(), r.base.clone(), r.plan.clone(), r.disagreements.clone()));
                     let data_ref = self.data_ref.clone();
                     self.start_job(ctx, JobKind::Rules, "Rules".into(), move |p| {
-                        let surrogate_params = crate::model::smartcore_tree::TreeParams::default();
+                        let surrogate_params = crate::model::cart::TreeParams::default();
                         let (data, base, plan, disagreements) = match cached {
                             Some(c) => c,
                             None => {
@@ -1296,13 +1296,8 @@ impl GlassboxApp {
                                 p.set_stage("extracting");
                                 let base = crate::rules::extract::extract(&report, &data, &surrogate_params)?;
                                 let disagreements = if report.model.tree().is_none() {
-                                    crate::rules::surrogate::Surrogate::fit(
-                                        &report.model,
-                                        &data,
-                                        &surrogate_params,
-                                        report.settings.seed,
-                                    )?
-                                    .disagreements(&data, 0.0)
+                                    crate::rules::surrogate::Surrogate::fit(&report.model, &data, &surrogate_params)?
+                                        .disagreements(&data, 0.0)
                                 } else {
                                     Vec::new()
                                 };

@@ -8,13 +8,13 @@ use anyhow::Context as _;
 use clap::{Args, ValueEnum};
 
 use crate::data::Dataset;
-use crate::model::smartcore_tree::TreeParams;
+use crate::model::cart::TreeParams;
 use crate::model::train::TrainingReport;
 use crate::progress::Progress;
 use crate::project::Project;
 use crate::rules::extract::extract;
 use crate::rules::round::{Rounding, round_thresholds};
-use crate::rules::score::{RuleData, decisions, same_decision, significant};
+use crate::rules::score::{RuleData, decisions, same_decision};
 use crate::rules::simplify::{SimplifyOptions, simplify};
 use crate::rules::{RuleSet, RuleSource};
 
@@ -192,10 +192,10 @@ fn text_report(rs: &RuleSet, data: &RuleData, list_disagreements: bool) -> Strin
             r.describe_conditions(&rs.features),
             rs.describe_outcome(r.outcome)
         );
-        let _ = writeln!(out, "    {}", stats_line(&r.stats));
+        let _ = writeln!(out, "    {}", rs.describe_stats(&r.stats));
     }
     let _ = writeln!(out, "Default: {}", rs.describe_outcome(rs.default));
-    let _ = writeln!(out, "    {}", stats_line(&rs.default_stats));
+    let _ = writeln!(out, "    {}", rs.describe_stats(&rs.default_stats));
     let _ = writeln!(out, "\nFidelity: {}", rs.fidelity.describe());
     let rows = disagreeing_rows(rs, data);
     if rows.is_empty() {
@@ -225,7 +225,7 @@ fn describe_value(rs: &RuleSet, v: f64) -> String {
             #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
             rs.classes.get(v.max(0.0) as usize).cloned().unwrap_or_else(|| "?".into())
         }
-        crate::model::Task::Regression => significant(v, 6),
+        crate::model::Task::Regression => rs.format_value(v),
     }
 }
 
@@ -241,29 +241,4 @@ fn disagreeing_rows(rs: &RuleSet, data: &RuleData) -> Vec<(usize, bool, f64, f64
         }
     }
     out
-}
-
-fn stats_line(s: &crate::rules::RuleStats) -> String {
-    let mut line = format!(
-        "support {} rows ({} %), confidence {} %, agrees with the model on {} %",
-        s.support,
-        significant(s.support_share * 100.0, 3),
-        significant(s.confidence * 100.0, 3),
-        significant(s.fidelity * 100.0, 4)
-    );
-    if let (Some(m), Some(sd)) = (s.mean, s.std) {
-        let _ = write!(line, ", mean {} ± {}", significant(m, 5), significant(sd, 3));
-    }
-    match (s.test_accuracy, s.test_mae) {
-        (Some(a), _) => {
-            let _ = write!(line, "; held-out accuracy {} % on {} rows", significant(a * 100.0, 3), s.test_support);
-        }
-        (None, Some(m)) => {
-            let _ = write!(line, "; held-out mean abs. error {} on {} rows", significant(m, 4), s.test_support);
-        }
-        (None, None) => {
-            let _ = write!(line, "; {} held-out rows", s.test_support);
-        }
-    }
-    line
 }

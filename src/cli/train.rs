@@ -11,8 +11,8 @@ use super::{ReadArgs, read_data};
 use crate::data::Role;
 use crate::data::split::SplitMethod;
 use crate::metrics::{ClassificationMetrics, CvSummary, RegressionMetrics};
+use crate::model::cart::{Criterion, TreeParams};
 use crate::model::search::{default_grid, grid_search};
-use crate::model::smartcore_tree::{Criterion, TreeParams};
 use crate::model::svm::{Gamma, KernelKind, SvmParams};
 use crate::model::train::{Evaluation, MissingStrategy, TrainSettings, TrainingReport, train};
 use crate::model::{ModelParams, Task};
@@ -203,7 +203,7 @@ pub(super) fn run(args: &TrainArgs) -> anyhow::Result<()> {
                 "grid search ({} candidates, {k}-fold {}): best {} ({} {:.4} ± {:.4})",
                 result.candidates.len(),
                 result.metric,
-                best.describe(),
+                best.describe(result.task),
                 result.metric,
                 c.score.mean,
                 c.score.std
@@ -240,7 +240,7 @@ pub fn report_json(r: &TrainingReport) -> Value {
     let mut v = json!({
         "task": r.model.task.label(),
         "model": r.settings.params.kind_label(),
-        "params": r.settings.params,
+        "params": r.settings.params.settings_json(r.model.task),
         "target": r.model.target,
         "features": r.model.feature_names(),
         "classes": r.model.classes,
@@ -253,6 +253,9 @@ pub fn report_json(r: &TrainingReport) -> Value {
     });
     if let (Some(cv), Some(obj)) = (&r.cv, v.as_object_mut()) {
         obj.insert("cv".into(), cv_json(cv));
+    }
+    if let (Some(tree), Some(obj)) = (r.model.tree(), v.as_object_mut()) {
+        obj.insert("tree".into(), json!({ "depth": tree.depth(), "leaves": tree.n_leaves(), "nodes": tree.n_nodes() }));
     }
     v
 }
@@ -304,12 +307,15 @@ pub fn report_text(r: &TrainingReport) -> String {
         "{} of '{}' with {} on {} features; {} training rows, {} test rows ({} split)",
         r.model.task.label(),
         r.model.target,
-        r.settings.params.describe(),
+        r.settings.params.describe(r.model.task),
         r.model.n_features(),
         r.split.train.len(),
         r.split.test.len(),
         r.settings.split.map_or("?", SplitMethod::label)
     );
+    if let Some(tree) = r.model.tree() {
+        let _ = writeln!(out, "tree: depth {}, {} leaves", tree.depth(), tree.n_leaves());
+    }
     match &r.evaluation {
         Evaluation::Classification { metrics: m, .. } => {
             let which = match r.model.classes.get(1) {

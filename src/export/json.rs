@@ -26,6 +26,10 @@ pub struct RulesDocument<'a> {
     pub target: &'a str,
     /// Class names, in class-index order.
     pub classes: &'a [String],
+    /// Regression: the decimals the target's values carry in the data, to which the `text`
+    /// of each rule shows values (the numbers themselves are exact).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub value_decimals: Option<usize>,
     /// `tree` or `surrogate`.
     pub source: crate::rules::RuleSource,
     /// How rules combine.
@@ -130,8 +134,9 @@ pub struct RuleDoc {
     pub outcome: OutcomeDoc,
     /// Training rows it decides.
     pub support: SupportDoc,
-    /// Purity (classification) or narrowing of the spread (regression), 0..1.
-    pub confidence: f64,
+    /// Classification: the share of its training rows with the rule's class, 0..1.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub confidence: Option<f64>,
     /// Share of each actual class among its training rows.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub class_mix: Vec<f64>,
@@ -141,6 +146,9 @@ pub struct RuleDoc {
     /// Their standard deviation (regression).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub std: Option<f64>,
+    /// Their interquartile range (regression).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub iqr: Option<f64>,
     /// Share of its training rows where the model decides the same.
     pub fidelity: f64,
     /// On the held-out rows.
@@ -201,6 +209,7 @@ fn rule_doc(rs: &RuleSet, id: usize, rule: Option<&Rule>, outcome: Outcome, stat
         class_mix: stats.class_mix.clone(),
         mean: stats.mean,
         std: stats.std,
+        iqr: stats.iqr,
         fidelity: stats.fidelity,
         held_out: HeldOutDoc { rows: stats.test_support, accuracy: stats.test_accuracy, mae: stats.test_mae },
     }
@@ -210,13 +219,15 @@ fn rule_doc(rs: &RuleSet, id: usize, rule: Option<&Rule>, outcome: Outcome, stat
 pub fn document(rs: &RuleSet) -> RulesDocument<'_> {
     RulesDocument {
         format: FORMAT,
-        version: 1,
+        // 2: regression rules carry no confidence, and `iqr`.
+        version: 2,
         task: match rs.task {
             Task::Classification => "classification",
             Task::Regression => "regression",
         },
         target: &rs.target,
         classes: &rs.classes,
+        value_decimals: rs.value_decimals,
         source: rs.source,
         semantics: "rules are tried in order; the first whose conditions all hold decides, else the default; \
                     a range is low < x <= high; a missing value takes the feature's training median (mode)",

@@ -21,8 +21,8 @@ pub mod tree_json;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
+use crate::model::cart::TreeParams;
 use crate::model::pipeline::{FeatureSpec, Pipeline};
-use crate::model::smartcore_tree::TreeParams;
 use crate::model::train::TrainingReport;
 use crate::model::tree::Tree;
 use crate::model::{Task, TrainedModel};
@@ -129,9 +129,9 @@ pub enum RawNode {
         leaf: usize,
         /// What it decides.
         outcome: Outcome,
-        /// Classification: the model's probability of that class at the leaf; regression: the
-        /// leaf's confidence as [`crate::rules::RuleStats::confidence`] defines it.
-        confidence: f64,
+        /// The block's second output at this leaf: for a class, the model's probability of it;
+        /// for a number, the standard deviation of the leaf's training values (`Spread`).
+        second: f64,
     },
 }
 
@@ -144,7 +144,7 @@ pub struct RawTree {
 
 impl RawTree {
     /// Translates `tree` (fitted on `pipeline`); `rules` are its per-leaf rules, scored, for
-    /// the regression confidence of each leaf.
+    /// the spread of each regression leaf.
     ///
     /// # Errors
     /// When the tree does not fit the pipeline.
@@ -185,7 +185,7 @@ impl RawTree {
     }
 }
 
-/// Deepest tree the exporters follow (recursion guard; smartcore trees are far shallower).
+/// Deepest tree the exporters follow (recursion guard; trained trees are far shallower).
 const MAX_DEPTH: usize = 512;
 
 fn build_raw(
@@ -202,13 +202,13 @@ fn build_raw(
     }
     if tree.is_leaf(node) {
         let outcome = leaf_outcome(task, tree.value(node));
-        let confidence = match outcome {
+        let second = match outcome {
             Outcome::Class { index } => tree.value(node).get(index).copied().unwrap_or(0.0),
             Outcome::Value { .. } => {
-                rules.rules.iter().find(|r| r.leaf == Some(node)).map_or(0.0, |r| r.stats.confidence)
+                rules.rules.iter().find(|r| r.leaf == Some(node)).and_then(|r| r.stats.std).unwrap_or(0.0)
             }
         };
-        out.push(RawNode::Leaf { leaf: node, outcome, confidence });
+        out.push(RawNode::Leaf { leaf: node, outcome, second });
         return Ok(out.len() - 1);
     }
     let split = raw_split(tree, pipeline, node)?;
@@ -290,7 +290,7 @@ impl ExportPlan {
         let (tree, tree_pipeline, surrogate) = match model.tree() {
             Some(t) => (t.clone(), model.pipeline.clone(), false),
             None => {
-                let s = Surrogate::fit(model, data, surrogate_params, report.settings.seed)?;
+                let s = Surrogate::fit(model, data, surrogate_params)?;
                 (s.tree, s.pipeline, true)
             }
         };
@@ -330,7 +330,7 @@ impl ExportPlan {
         let facts = Facts {
             data_file: data_ref.and_then(|d| d.path.file_name()).map(|n| n.to_string_lossy().into_owned()),
             data_sha256: data_ref.map(|d| d.sha256.clone()),
-            model: report.settings.params.describe(),
+            model: report.settings.params.describe(model.task),
             seed: report.settings.seed,
             train_rows: data.train.len(),
             test_rows: data.test.len(),
@@ -372,7 +372,8 @@ impl ExportPlan {
         Ok(plan)
     }
 
-    /// The decision of the exported logic for a raw row, with its confidence, evaluated in
+    /// The decision of the exported logic for a raw row, with its second output (confidence of
+    /// a class, spread of a number; see [`pou::second_output`]), evaluated in
     /// 64-bit floating point (what the PLC computes with `LREAL`, and with `REAL` for every seen
     /// value). Missing values take the training fill, as in the model.
     pub fn decide(&self, raw: &[f64]) -> (Outcome, f64) {
@@ -380,13 +381,22 @@ impl ExportPlan {
         self.rules.fill(raw, &mut filled);
         match self.logic {
             LogicSource::Tree => match self.raw_tree.leaf_for(&filled) {
-                RawNode::Leaf { outcome, confidence, .. } => (*outcome, *confidence),
+                RawNode::Leaf { outcome, second, .. } => (*outcome, *second),
                 RawNode::Split { .. } => (self.rules.default, 0.0),
             },
             LogicSource::Rules => match self.rules.rule_for_filled(&filled).and_then(|i| self.rules.rules.get(i)) {
-                Some(r) => (r.outcome, r.stats.confidence),
-                None => (self.rules.default, self.rules.default_stats.confidence),
+                Some(r) => (r.outcome, self.second_output(&r.stats)),
+                None => (self.rules.default, self.second_output(&self.rules.default_stats)),
             },
+        }
+    }
+
+    /// A rule's value of the block's second output: its confidence for a class, the standard
+    /// deviation of its training values for a number.
+    pub fn second_output(&self, stats: &crate::rules::RuleStats) -> f64 {
+        match self.task {
+            Task::Classification => stats.confidence.unwrap_or(0.0),
+            Task::Regression => stats.std.unwrap_or(0.0),
         }
     }
 

@@ -8,8 +8,6 @@
 //! every row, valid or not), and last copies them to the outputs when `Valid` is TRUE, or the
 //! safe default when it is FALSE.
 
-use std::fmt::Write as _;
-
 use super::ident::{comment_text, identifier, identifiers, is_valid_identifier};
 use super::literal::{Conflict, RealType, threshold_literal, value_literal};
 use super::{ExportOptions, ExportPlan, LogicSource, RawNode, parse_date};
@@ -17,19 +15,33 @@ use crate::error::{Error, Result};
 use crate::model::Task;
 use crate::model::pipeline::FeatureKind;
 use crate::rules::extract::RawSplit;
-use crate::rules::score::significant;
 use crate::rules::{Condition, Outcome, RuleStats};
 
 /// The first output: the predicted class index (INT) or value.
 pub const PREDICTION: &str = "Prediction";
-/// The confidence output.
+/// The second output of a classifier: the confidence in the predicted class.
 pub const CONFIDENCE: &str = "Confidence";
+/// The second output of a regressor: the spread (standard deviation) of the training values
+/// behind the prediction.
+pub const SPREAD: &str = "Spread";
 /// The validity output.
 pub const VALID: &str = "Valid";
 /// Local: the decision before the validity check.
 pub const DECISION: &str = "decision";
-/// Local: the confidence before the validity check.
+/// Local: the confidence before the validity check (classification).
 pub const CERTAINTY: &str = "certainty";
+/// Local: the spread before the validity check (regression).
+pub const SPREAD_LOCAL: &str = "deviation";
+
+/// The names of the block's second output and of the local that holds it before the validity
+/// check: `Confidence`/`certainty` for a classifier, `Spread`/`deviation` for a regressor (IEC
+/// names ignore case, so the local cannot be `spread`).
+pub fn second_output(task: Task) -> (&'static str, &'static str) {
+    match task {
+        Task::Classification => (CONFIDENCE, CERTAINTY),
+        Task::Regression => (SPREAD, SPREAD_LOCAL),
+    }
+}
 
 /// One declared variable.
 #[derive(Debug, Clone, PartialEq)]
@@ -51,7 +63,7 @@ pub struct Pou {
     pub header: Vec<String>,
     /// `VAR_INPUT`, in model feature order.
     pub inputs: Vec<Var>,
-    /// `VAR_OUTPUT`: prediction, confidence, validity.
+    /// `VAR_OUTPUT`: prediction, confidence (or spread), validity.
     pub outputs: Vec<Var>,
     /// `VAR`: the decision before the validity check.
     pub locals: Vec<Var>,
@@ -69,7 +81,7 @@ pub struct Pou {
 /// A block name that is not a valid identifier or clashes with a variable, a bad safe default or
 /// date, or (with `REAL`) thresholds no 32-bit literal can place between two seen values.
 pub fn build(plan: &ExportPlan, options: &ExportOptions) -> Result<Pou> {
-    let fixed = [PREDICTION, CONFIDENCE, VALID, DECISION, CERTAINTY];
+    let fixed = [PREDICTION, CONFIDENCE, SPREAD, VALID, DECISION, CERTAINTY, SPREAD_LOCAL];
     let name = match &options.name {
         Some(n) => {
             let n = n.trim();
@@ -137,16 +149,22 @@ pub fn build(plan: &ExportPlan, options: &ExportOptions) -> Result<Pou> {
         ),
         Task::Regression => (real, format!("predicted '{}'", plan.target)),
     };
-    let confidence_comment = match (plan.task, plan.logic) {
-        (Task::Classification, LogicSource::Tree) => "the model's probability of the predicted class, 0 .. 1",
-        (Task::Classification, LogicSource::Rules) => {
-            "share of the rule's training rows with the predicted class, 0 .. 1"
+    let second_comment = match (plan.task, plan.logic) {
+        (Task::Classification, LogicSource::Tree) => {
+            "the model's probability of the predicted class, 0 .. 1".to_owned()
         }
-        (Task::Regression, _) => "1 - (spread of the training values at this branch / overall spread), 0 .. 1",
+        (Task::Classification, LogicSource::Rules) => {
+            "share of the rule's training rows with the predicted class, 0 .. 1".to_owned()
+        }
+        (Task::Regression, _) => comment_text(&format!(
+            "standard deviation of the training values of '{}' behind the prediction, in its units",
+            plan.target
+        )),
     };
+    let (second, second_local) = second_output(plan.task);
     let outputs = vec![
         Var { name: PREDICTION.into(), ty: prediction_ty.into(), comment: comment_text(&prediction_comment) },
-        Var { name: CONFIDENCE.into(), ty: real.into(), comment: confidence_comment.into() },
+        Var { name: second.into(), ty: real.into(), comment: second_comment },
         Var {
             name: VALID.into(),
             ty: "BOOL".into(),
@@ -159,7 +177,15 @@ pub fn build(plan: &ExportPlan, options: &ExportOptions) -> Result<Pou> {
             ty: prediction_ty.into(),
             comment: "the decision before the validity check".into(),
         },
-        Var { name: CERTAINTY.into(), ty: real.into(), comment: "the confidence before the validity check".into() },
+        Var {
+            name: second_local.into(),
+            ty: real.into(),
+            comment: match plan.task {
+                Task::Classification => "the confidence before the validity check",
+                Task::Regression => "the spread before the validity check",
+            }
+            .into(),
+        },
     ];
 
     let mut body = Body { out: String::new(), ty, plan, ids: &ids, conflicts: Vec::new(), moved: 0 };
@@ -232,9 +258,10 @@ fn header(plan: &ExportPlan, options: &ExportOptions, name: &str, date: Option<&
         }
         Outcome::Value { value } => value_literal(value, options.real_type).text,
     };
+    let (second, _) = second_output(plan.task);
     lines.push(format!(
         "Valid is FALSE when an input is NaN or outside its training range{}; then {PREDICTION} = {safe_text} and \
-         {CONFIDENCE} = 0.0.",
+         {second} = 0.0.",
         if options.real_type == RealType::Real { " (to REAL precision)" } else { "" }
     ));
     if plan.task == Task::Classification {
@@ -344,33 +371,19 @@ impl Body<'_> {
         self.line(0, "");
     }
 
-    fn assign(&mut self, depth: usize, outcome: Outcome, confidence: f64) {
+    fn assign(&mut self, depth: usize, outcome: Outcome, second: f64) {
         let decided = match outcome {
             Outcome::Class { index } => index.to_string(),
             Outcome::Value { value } => value_literal(value, self.ty).text,
         };
         self.line(depth, &format!("{DECISION} := {decided};"));
-        let c = value_literal(confidence, self.ty).text;
-        self.line(depth, &format!("{CERTAINTY} := {c};"));
+        let c = value_literal(second, self.ty).text;
+        let (_, local) = second_output(self.plan.task);
+        self.line(depth, &format!("{local} := {c};"));
     }
 
-    fn stats_comment(stats: &RuleStats, label: &str) -> String {
-        let mut s = format!(
-            "{label}: {} training rows ({} %), confidence {} %",
-            stats.support,
-            significant(stats.support_share * 100.0, 3),
-            significant(stats.confidence * 100.0, 3)
-        );
-        if let (Some(m), Some(sd)) = (stats.mean, stats.std) {
-            let _ = write!(s, ", mean {} ± {}", significant(m, 5), significant(sd, 3));
-        }
-        if let Some(a) = stats.test_accuracy {
-            let _ = write!(s, ", held-out accuracy {} % on {} rows", significant(a * 100.0, 3), stats.test_support);
-        }
-        if let Some(m) = stats.test_mae {
-            let _ = write!(s, ", held-out mean abs. error {} on {} rows", significant(m, 4), stats.test_support);
-        }
-        format!("(* {} *)", comment_text(&s))
+    fn stats_comment(&self, stats: &RuleStats, label: &str) -> String {
+        format!("(* {} *)", comment_text(&format!("{label}: {}", self.plan.rules.describe_stats(stats))))
     }
 
     fn split_condition(&mut self, split: RawSplit) -> String {
@@ -393,7 +406,7 @@ impl Body<'_> {
             return Err(Error::invalid("the tree refers to a node it does not have"));
         };
         match n {
-            RawNode::Leaf { leaf, outcome, confidence } => self.leaf(depth, leaf, outcome, confidence),
+            RawNode::Leaf { leaf, outcome, second } => self.leaf(depth, leaf, outcome, second),
             RawNode::Split { split, left, right } => {
                 let cond = self.split_condition(split);
                 self.line(depth, &format!("IF {cond} THEN"));
@@ -420,15 +433,15 @@ impl Body<'_> {
         Ok(())
     }
 
-    fn leaf(&mut self, depth: usize, leaf: usize, outcome: Outcome, confidence: f64) {
+    fn leaf(&mut self, depth: usize, leaf: usize, outcome: Outcome, second: f64) {
         let stats = self.plan.rules.rules.iter().find(|r| r.leaf == Some(leaf)).map(|r| r.stats.clone());
         let label = format!("leaf {leaf}");
         let comment = match stats {
-            Some(s) if self.plan.logic == LogicSource::Tree => Self::stats_comment(&s, &label),
+            Some(s) if self.plan.logic == LogicSource::Tree => self.stats_comment(&s, &label),
             _ => format!("(* {label} *)"),
         };
         self.line(depth, &comment);
-        self.assign(depth, outcome, confidence);
+        self.assign(depth, outcome, second);
     }
 
     fn condition(&mut self, c: &Condition) -> String {
@@ -473,12 +486,11 @@ impl Body<'_> {
             let cond = if conds.is_empty() { "TRUE".to_owned() } else { conds.join(" AND ") };
             let kw = if i == 0 { "IF" } else { "ELSIF" };
             self.line(0, &format!("{kw} {cond} THEN"));
-            let c = Self::stats_comment(
-                &rule.stats,
-                &format!("rule {} ({})", i + 1, rule.describe_conditions(&rs.features)),
-            );
+            let c = self
+                .stats_comment(&rule.stats, &format!("rule {} ({})", i + 1, rule.describe_conditions(&rs.features)));
             self.line(1, &c);
-            self.assign(1, rule.outcome, rule.stats.confidence);
+            let second = self.plan.second_output(&rule.stats);
+            self.assign(1, rule.outcome, second);
         }
         let default_stats = rs.default_stats.clone();
         let default = rs.default;
@@ -486,9 +498,10 @@ impl Body<'_> {
             self.line(0, "ELSE");
         }
         let depth = usize::from(n > 0);
-        let c = Self::stats_comment(&default_stats, "default rule");
+        let c = self.stats_comment(&default_stats, "default rule");
         self.line(depth, &c);
-        self.assign(depth, default, default_stats.confidence);
+        let second = self.plan.second_output(&default_stats);
+        self.assign(depth, default, second);
         if n > 0 {
             self.line(0, "END_IF;");
         }
@@ -498,7 +511,8 @@ impl Body<'_> {
         self.line(0, "");
         self.line(0, &format!("IF {VALID} THEN"));
         self.line(1, &format!("{PREDICTION} := {DECISION};"));
-        self.line(1, &format!("{CONFIDENCE} := {CERTAINTY};"));
+        let (second, local) = second_output(self.plan.task);
+        self.line(1, &format!("{second} := {local};"));
         self.line(0, "ELSE");
         let safe_text = match safe {
             Outcome::Class { index } => index.to_string(),
@@ -506,7 +520,7 @@ impl Body<'_> {
         };
         self.line(1, &format!("{PREDICTION} := {safe_text};"));
         let zero = value_literal(0.0, self.ty).text;
-        self.line(1, &format!("{CONFIDENCE} := {zero};"));
+        self.line(1, &format!("{second} := {zero};"));
         self.line(0, "END_IF;");
     }
 }

@@ -1,11 +1,11 @@
-//! Models: smartcore's decision trees and SVMs behind one type, [`TrainedModel`], that holds
+//! Models: decision trees (our CART, [`cart`]) and SVMs behind one type, [`TrainedModel`], that holds
 //! the fitted preprocessing ([`pipeline::Pipeline`]) and the fitted estimator, and predicts on
 //! rows of the raw feature space. A fitted tree is kept as our own [`tree::Tree`], which
 //! explanations, rules, export and drawing work on.
 
+pub mod cart;
 pub mod pipeline;
 pub mod search;
-pub mod smartcore_tree;
 pub mod svm;
 pub mod svm_eval;
 pub mod train;
@@ -17,8 +17,8 @@ use serde::{Deserialize, Serialize};
 use crate::data::Dataset;
 use crate::error::{Error, Result};
 use crate::matrix::Matrix;
+use cart::TreeParams;
 use pipeline::{FeatureKind, Pipeline};
-use smartcore_tree::TreeParams;
 use svm::{SvcModel, SvmParams, SvrModel};
 use tree::Tree;
 
@@ -67,24 +67,50 @@ impl ModelParams {
         }
     }
 
-    /// A one-line description of the settings.
-    pub fn describe(&self) -> String {
+    /// A one-line description of the settings that apply to `task`.
+    pub fn describe(&self, task: Task) -> String {
         match self {
             Self::Tree(p) => format!(
-                "decision tree (max depth {}, min samples per leaf {}, per split {}, {} criterion for classes)",
+                "decision tree (max depth {}, min samples per leaf {}, per split {}, {} criterion)",
                 p.max_depth.map_or_else(|| "unlimited".to_owned(), |d| d.to_string()),
                 p.min_samples_leaf,
                 p.min_samples_split,
-                p.criterion.label(),
+                match task {
+                    Task::Classification => p.criterion.label(),
+                    Task::Regression => cart::REGRESSION_CRITERION,
+                },
             ),
             Self::Svm(p) => {
                 let gamma = match p.gamma {
                     svm::Gamma::Scale => "scale".to_owned(),
                     svm::Gamma::Value(g) => format!("{g}"),
                 };
-                format!("SVM: {} kernel, C {}, gamma {gamma}, tol {}", p.kernel.label(), p.c, p.tol)
+                let epsilon = match task {
+                    Task::Classification => String::new(),
+                    Task::Regression => format!(", epsilon {}", p.epsilon),
+                };
+                format!("SVM: {} kernel, C {}, gamma {gamma}{epsilon}, tol {}", p.kernel.label(), p.c, p.tol)
             }
         }
+    }
+
+    /// The settings that apply to `task`, as `train --json` reports them: a regression tree
+    /// states its squared-error criterion, not the classification criterion it does not use;
+    /// a classifier SVM leaves out the regression tube width.
+    pub fn settings_json(&self, task: Task) -> serde_json::Value {
+        let mut v = serde_json::to_value(self).unwrap_or(serde_json::Value::Null);
+        if let Some(obj) = v.as_object_mut() {
+            match (self, task) {
+                (Self::Tree(_), Task::Regression) => {
+                    obj.insert("criterion".into(), cart::REGRESSION_CRITERION.into());
+                }
+                (Self::Svm(_), Task::Classification) => {
+                    obj.remove("epsilon");
+                }
+                (Self::Tree(_) | Self::Svm(_), _) => {}
+            }
+        }
+        v
     }
 }
 

@@ -4,7 +4,7 @@
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::smartcore_tree::TreeParams;
+use super::cart::TreeParams;
 use super::svm::{Gamma, SvmParams};
 use super::train::{TrainSettings, TrainingTable, default_split, fit_on, pick, training_table};
 use super::{ModelParams, Task};
@@ -26,6 +26,8 @@ pub struct Candidate {
 /// The result of a grid search.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SearchResult {
+    /// The task the candidates were scored on.
+    pub task: Task,
     /// The metric maximised (`balanced_accuracy` for classification, `r2` for regression).
     pub metric: String,
     /// Every candidate in grid order.
@@ -133,7 +135,7 @@ pub fn grid_search(
         .max_by(|a, b| a.1.score.mean.total_cmp(&b.1.score.mean).then(b.0.cmp(&a.0)))
         .map_or(0, |(i, _)| i);
     let metric = if table.task == Task::Classification { "balanced_accuracy" } else { "r2" };
-    Ok(SearchResult { metric: metric.into(), candidates, best })
+    Ok(SearchResult { task: table.task, metric: metric.into(), candidates, best })
 }
 
 fn score_fold(ds: &Dataset, table: &TrainingTable, train: &[usize], test: &[usize], s: &TrainSettings) -> Result<f64> {

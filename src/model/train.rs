@@ -6,7 +6,7 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::pipeline::{FeatureSpec, Pipeline};
-use super::{Estimator, ModelParams, Output, Task, TrainedModel, smartcore_tree, svm};
+use super::{Estimator, ModelParams, Output, Task, TrainedModel, cart, svm};
 use crate::data::split::{Split, SplitMethod, k_folds, split};
 use crate::data::{Column, ColumnKind, Dataset, Role};
 use crate::error::{Error, Result};
@@ -430,10 +430,10 @@ pub fn fit_on(
     let classes_of = |y: &[f64]| -> Vec<usize> { y.iter().map(|&v| v as usize).collect() };
     let estimator = match (&settings.params, table.task) {
         (ModelParams::Tree(p), Task::Classification) => Estimator::TreeClassifier {
-            tree: smartcore_tree::fit_classifier(&x, &classes_of(&y), table.classes.len(), p, settings.seed)?,
+            tree: cart::fit_classifier(&x, &classes_of(&y), table.classes.len(), p, progress)?,
         },
         (ModelParams::Tree(p), Task::Regression) => {
-            Estimator::TreeRegressor { tree: smartcore_tree::fit_regressor(&x, &y, p, settings.seed)? }
+            Estimator::TreeRegressor { tree: cart::fit_regressor(&x, &y, p, progress)? }
         }
         (ModelParams::Svm(p), Task::Classification) => {
             let present: std::collections::BTreeSet<usize> = classes_of(&y).into_iter().collect();

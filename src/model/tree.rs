@@ -1,7 +1,7 @@
 //! Our own view of a fitted decision tree: flat arrays as scikit-learn and `shap` keep them.
 //!
-//! smartcore keeps a fitted tree's nodes private; they are read once into a [`Tree`] (see
-//! `smartcore_tree.rs`), and TreeSHAP, rules, export and drawing all work on this type.
+//! [`super::cart`] grows trees in this form, [`Tree::from_sklearn_json`] reads scikit-learn's,
+//! and TreeSHAP, rules, export and drawing all work on this type.
 //! Node 0 is the root. At an internal node `i`, a row goes to `left[i]` when
 //! `x[feature[i]] <= threshold[i]`, else to `right[i]`. A row whose feature value is missing
 //! (NaN) follows the child with the larger training cover, as the pipeline imputes missing

@@ -21,7 +21,11 @@ use crate::progress::Progress;
 pub const FORMAT: &str = "glassbox-project";
 
 /// The version this build writes. Older versions are migrated on load; newer ones refused.
-pub const VERSION: u32 = 1;
+///
+/// - 1: the first layout.
+/// - 2: a tree's `max_depth` counts splits from the root (scikit-learn's meaning); version 1
+///   recorded the learner's level count, one more. The layout is otherwise the same.
+pub const VERSION: u32 = 2;
 
 /// Largest project file Glassbox reads.
 pub const MAX_PROJECT_BYTES: u64 = 512 * 1024 * 1024;
@@ -232,6 +236,8 @@ impl Project {
         }
         let damaged =
             |e: &dyn std::fmt::Display| Error::in_file(format!("the project file is damaged or incomplete: {e}"), path);
+        let mut value = value;
+        migrate(&mut value, version);
         let project: Self = serde_json::from_value(value).map_err(|e| damaged(&e))?;
         // A model whose parts do not fit could index out of range or loop forever when used.
         if let Some(report) = &project.model {
@@ -302,6 +308,44 @@ impl Project {
                 ds.set_role(i, r.role);
             }
         }
+    }
+}
+
+/// Brings a project's JSON from file version `from` to [`VERSION`], in place. Only settings
+/// change meaning between versions; fitted models are kept as they are.
+fn migrate(value: &mut serde_json::Value, from: u64) {
+    if from < 2 {
+        // Version 1 recorded a tree's depth limit as smartcore's level count (the root is level
+        // 1), so a recorded 6 allowed 5 splits from the root. The tree in the file is the one
+        // that setting grew; only the number that describes it changes.
+        if let Some(params) = value.pointer_mut("/model/settings/params")
+            && params.get("model").and_then(serde_json::Value::as_str) == Some("tree")
+            && let Some(depth) = params.get_mut("max_depth")
+            && let Some(d) = depth.as_u64()
+        {
+            *depth = serde_json::Value::from(d.saturating_sub(1));
+        }
+        // Version 1 gave regression rules a "confidence" (how much narrower their values were
+        // than all values); they now report mean, spread and error only.
+        if let Some(rule_set) = value.get_mut("rule_set")
+            && rule_set.get("task").and_then(serde_json::Value::as_str) == Some("regression")
+        {
+            let mut stats: Vec<&mut serde_json::Value> = Vec::new();
+            if let Some(rules) = rule_set.get_mut("rules").and_then(serde_json::Value::as_array_mut) {
+                stats.extend(rules.iter_mut().filter_map(|r| r.get_mut("stats")));
+            }
+            for s in stats {
+                if let Some(o) = s.as_object_mut() {
+                    o.remove("confidence");
+                }
+            }
+            if let Some(o) = rule_set.get_mut("default_stats").and_then(serde_json::Value::as_object_mut) {
+                o.remove("confidence");
+            }
+        }
+    }
+    if let Some(v) = value.get_mut("version") {
+        *v = serde_json::Value::from(VERSION);
     }
 }
 

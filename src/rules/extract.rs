@@ -174,6 +174,7 @@ pub fn from_tree(
         source,
         fidelity: super::Fidelity::default(),
         steps: Vec::new(),
+        value_decimals: None,
     })
 }
 
@@ -196,13 +197,12 @@ pub fn from_model_tree(model: &TrainedModel) -> Result<RuleSet> {
 pub fn extract(
     report: &crate::model::train::TrainingReport,
     data: &RuleData,
-    surrogate_params: &crate::model::smartcore_tree::TreeParams,
+    surrogate_params: &crate::model::cart::TreeParams,
 ) -> Result<RuleSet> {
     let mut rs = if report.model.tree().is_some() {
         from_model_tree(&report.model)?
     } else {
-        super::surrogate::Surrogate::fit(&report.model, data, surrogate_params, report.settings.seed)?
-            .rules(&report.model)?
+        super::surrogate::Surrogate::fit(&report.model, data, surrogate_params)?.rules(&report.model)?
     };
     rs.score(data);
     let what = match rs.source {

@@ -164,18 +164,21 @@ pub struct RuleStats {
     /// The same as a share of all training rows.
     pub support_share: f64,
     /// Classification: the share of those rows whose actual class is the rule's class (purity).
-    /// Regression: how much narrower the actual values are than over all training rows,
-    /// `1 - std(rule) / std(all)`, clamped to 0..1.
-    pub confidence: f64,
+    /// None for regression, whose rules report the mean and spread of their values instead.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub confidence: Option<f64>,
     /// Classification: the share of each actual class among the rule's training rows.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub class_mix: Vec<f64>,
     /// Regression: mean of the actual values of the rule's training rows.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mean: Option<f64>,
-    /// Regression: their standard deviation.
+    /// Regression: their standard deviation (population), in the target's units.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub std: Option<f64>,
+    /// Regression: the interquartile range of their values (75th minus 25th percentile).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub iqr: Option<f64>,
     /// The share of the rule's training rows on which the model decides as the rule does.
     pub fidelity: f64,
     /// Held-out rows the rule decides.
@@ -270,6 +273,10 @@ pub struct RuleSet {
     /// The steps that made the rule set, first to last.
     #[serde(default)]
     pub steps: Vec<Step>,
+    /// Regression: the decimals the target's values carry in the data (at most 6), to which
+    /// values are shown; set by [`RuleSet::score`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value_decimals: Option<usize>,
 }
 
 impl RuleSet {
@@ -310,8 +317,60 @@ impl RuleSet {
             Outcome::Class { index } => {
                 format!("{} = {}", self.target, self.classes.get(index).map_or("?", String::as_str))
             }
-            Outcome::Value { value } => format!("{} = {}", self.target, number(value)),
+            Outcome::Value { value } => format!("{} = {}", self.target, self.format_value(value)),
         }
+    }
+
+    /// A value in the target's units, shown to the precision the data carries (at least one
+    /// decimal, so a mean of whole numbers still reads as a mean).
+    pub fn format_value(&self, v: f64) -> String {
+        match self.value_decimals {
+            Some(d) if v.is_finite() => format!("{v:.*}", d.max(1)),
+            _ => number(v),
+        }
+    }
+
+    /// A rule's figures in one line: support, then confidence for a class or mean, spread and
+    /// held-out error for a number, then agreement with the model.
+    pub fn describe_stats(&self, s: &RuleStats) -> String {
+        use std::fmt::Write as _;
+        let mut line = format!("support {} rows ({} %)", s.support, score::significant(s.support_share * 100.0, 3));
+        match self.task {
+            Task::Classification => {
+                if let Some(c) = s.confidence {
+                    let _ = write!(line, ", confidence {} %", score::significant(c * 100.0, 3));
+                }
+            }
+            Task::Regression => {
+                if let Some(m) = s.mean {
+                    let _ = write!(line, ", mean {}", self.format_value(m));
+                }
+                if let Some(sd) = s.std {
+                    let _ = write!(line, ", std {}", self.format_value(sd));
+                }
+                if let Some(iqr) = s.iqr {
+                    let _ = write!(line, ", IQR {}", self.format_value(iqr));
+                }
+            }
+        }
+        let _ = write!(line, ", agrees with the model on {} %", score::significant(s.fidelity * 100.0, 4));
+        match (s.test_accuracy, s.test_mae) {
+            (Some(a), _) => {
+                let _ = write!(
+                    line,
+                    "; held-out accuracy {} % on {} rows",
+                    score::significant(a * 100.0, 3),
+                    s.test_support
+                );
+            }
+            (None, Some(m)) => {
+                let _ = write!(line, "; held-out MAE {} on {} rows", self.format_value(m), s.test_support);
+            }
+            (None, None) => {
+                let _ = write!(line, "; {} held-out rows", s.test_support);
+            }
+        }
+        line
     }
 
     /// The features' kinds, for callers that format values.
@@ -419,6 +478,7 @@ mod tests {
             source: RuleSource::Tree,
             fidelity: Fidelity::default(),
             steps: Vec::new(),
+            value_decimals: None,
         };
         assert_eq!(rs.decide(&[60.0, 0.0]), Outcome::Class { index: 1 });
         assert_eq!(rs.rule_for(&[40.0, 0.0]), Some(1));

@@ -231,16 +231,16 @@ pub fn score(rs: &mut RuleSet, data: &RuleData) {
         groups
     };
     let (train_groups, test_groups) = (groups(&train_rule), groups(&test_rule));
-    let spread_all = std_dev(&data.train.actual);
     let n_train = data.train.len();
     let n_classes = rs.classes.len();
+    rs.value_decimals = (data.task == Task::Regression).then(|| decimals_carried(&data.train.actual));
     let stats: Vec<RuleStats> = train_groups
         .iter()
         .zip(&test_groups)
         .enumerate()
         .map(|(g, (train, test))| {
             let outcome = rs.rules.get(g).map_or(rs.default, |r| r.outcome);
-            rule_stats(outcome, data, train, test, &RuleContext { n_train, n_classes, spread_all })
+            rule_stats(outcome, data, train, test, &RuleContext { n_train, n_classes })
         })
         .collect();
     for (rule, s) in rs.rules.iter_mut().zip(&stats) {
@@ -256,7 +256,6 @@ pub fn score(rs: &mut RuleSet, data: &RuleData) {
 struct RuleContext {
     n_train: usize,
     n_classes: usize,
-    spread_all: f64,
 }
 
 fn rule_stats(outcome: Outcome, data: &RuleData, train: &[usize], test: &[usize], ctx: &RuleContext) -> RuleStats {
@@ -287,7 +286,7 @@ fn rule_stats(outcome: Outcome, data: &RuleData, train: &[usize], test: &[usize]
             let labelled: usize = counts.iter().sum();
             s.class_mix =
                 counts.iter().map(|&c| if labelled == 0 { 0.0 } else { c as f64 / labelled as f64 }).collect();
-            s.confidence = s.class_mix.get(index).copied().unwrap_or(0.0);
+            s.confidence = Some(s.class_mix.get(index).copied().unwrap_or(0.0));
             let test_labelled: Vec<f64> = test.iter().map(|&i| test_actual(i)).filter(|v| !v.is_nan()).collect();
             if !test_labelled.is_empty() {
                 let right = test_labelled.iter().filter(|&&y| class_of(y) == Some(index)).count();
@@ -301,7 +300,7 @@ fn rule_stats(outcome: Outcome, data: &RuleData, train: &[usize], test: &[usize]
                 let std = std_dev(&ys);
                 s.mean = Some(mean);
                 s.std = Some(std);
-                s.confidence = if ctx.spread_all > 0.0 { (1.0 - std / ctx.spread_all).clamp(0.0, 1.0) } else { 1.0 };
+                s.iqr = Some(interquartile_range(&ys));
             }
             let errors: Vec<f64> =
                 test.iter().map(|&i| test_actual(i)).filter(|v| !v.is_nan()).map(|y| (y - value).abs()).collect();
@@ -317,6 +316,45 @@ fn rule_stats(outcome: Outcome, data: &RuleData, train: &[usize], test: &[usize]
 fn class_of(v: f64) -> Option<usize> {
     #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
     (v >= 0.0 && v.fract() == 0.0).then_some(v as usize)
+}
+
+/// The decimals the values carry as written in the data (the most any of the first 10,000
+/// needs to read back exactly), at most 6: a value computed from them, such as a mean, is shown
+/// to this precision.
+pub fn decimals_carried(values: &[f64]) -> usize {
+    values
+        .iter()
+        .take(10_000)
+        .filter(|v| v.is_finite())
+        .map(|v| {
+            let text = format!("{v}");
+            if text.contains('e') {
+                return 6;
+            }
+            text.split_once('.').map_or(0, |(_, frac)| frac.len())
+        })
+        .max()
+        .unwrap_or(0)
+        .min(6)
+}
+
+/// 75th minus 25th percentile, with linear interpolation between order statistics (the
+/// default of numpy and of scikit-learn's reports).
+fn interquartile_range(values: &[f64]) -> f64 {
+    let mut v: Vec<f64> = values.iter().copied().filter(|x| !x.is_nan()).collect();
+    if v.len() < 2 {
+        return 0.0;
+    }
+    v.sort_by(f64::total_cmp);
+    let at = |q: f64| {
+        let pos = q * (v.len() - 1) as f64;
+        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)] // within 0..len
+        let lo = pos.floor() as usize;
+        let hi = (lo + 1).min(v.len() - 1);
+        let (a, b) = (v.get(lo).copied().unwrap_or(0.0), v.get(hi).copied().unwrap_or(0.0));
+        a + (b - a) * (pos - pos.floor())
+    };
+    at(0.75) - at(0.25)
 }
 
 /// Population standard deviation of the values that are not missing (0 for fewer than two).
@@ -343,5 +381,14 @@ mod tests {
         assert_eq!(r.agree, 3);
         assert!(r.r2.is_some_and(|r2| r2 > 0.999_999));
         assert_eq!(significant(0.012_345_6, 3), "0.0123");
+    }
+
+    #[test]
+    fn decimals_and_quartiles_as_the_data_reads() {
+        assert_eq!(decimals_carried(&[463.26, 451.2, 480.0]), 2);
+        assert_eq!(decimals_carried(&[1.0, 2.0, f64::NAN]), 0);
+        assert_eq!(decimals_carried(&[0.1 + 0.2]), 6, "a computed value is capped");
+        // numpy.percentile([1, 2, 3, 4, 5, 6, 7, 8], [25, 75]) = [2.75, 6.25]
+        assert!((interquartile_range(&[8.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0]) - 3.5).abs() < 1e-12);
     }
 }

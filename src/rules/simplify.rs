@@ -256,12 +256,13 @@ pub fn absorb_catch_all(rs: &mut RuleSet) {
     }
 }
 
-/// Removes rules below `min_support` (share of training rows) or `min_confidence` and sets the
+/// Removes rules below `min_support` (share of training rows) or `min_confidence` (classification
+/// rules; a regression rule has no confidence and is kept) and sets the
 /// default to the model's most frequent (mean) decision on the training rows that then reach it.
 /// Needs current statistics (score first). Returns the number of rules removed.
 pub fn prune(rs: &mut RuleSet, data: &RuleData, min_support: f64, min_confidence: f64) -> usize {
     let before = rs.rules.len();
-    rs.rules.retain(|r| r.stats.support_share >= min_support && r.stats.confidence >= min_confidence);
+    rs.rules.retain(|r| r.stats.support_share >= min_support && r.stats.confidence.is_none_or(|c| c >= min_confidence));
     let (_, which) = decisions(rs, &data.train);
     let reaching: Vec<f64> =
         which.iter().zip(&data.train.model).filter(|(w, _)| **w == rs.rules.len()).map(|(_, m)| *m).collect();

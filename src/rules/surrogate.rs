@@ -13,8 +13,8 @@ use super::score::{Agreement, Fidelity, RuleData, same_decision};
 use super::{RuleSet, RuleSource, extract};
 use crate::error::Result;
 use crate::matrix::Matrix;
+use crate::model::cart::{TreeParams, fit_classifier, fit_regressor};
 use crate::model::pipeline::{FeatureKind, Pipeline};
-use crate::model::smartcore_tree::{TreeParams, fit_classifier, fit_regressor};
 use crate::model::svm::argmax;
 use crate::model::tree::Tree;
 use crate::model::{Task, TrainedModel};
@@ -50,7 +50,7 @@ impl Surrogate {
     ///
     /// # Errors
     /// When the tree learner fails.
-    pub fn fit(model: &TrainedModel, data: &RuleData, params: &TreeParams, seed: u64) -> Result<Self> {
+    pub fn fit(model: &TrainedModel, data: &RuleData, params: &TreeParams) -> Result<Self> {
         // The training range is that of every training row the surrogate imitates (an SVM may
         // have been fitted on a sample of them).
         let mut features = model.pipeline.features.clone();
@@ -68,9 +68,9 @@ impl Surrogate {
             Task::Classification => {
                 #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
                 let y: Vec<usize> = data.train.model.iter().map(|&c| c.max(0.0) as usize).collect();
-                fit_classifier(&x, &y, model.classes.len(), params, seed)?
+                fit_classifier(&x, &y, model.classes.len(), params, &crate::progress::Progress::new())?
             }
-            Task::Regression => fit_regressor(&x, &data.train.model, params, seed)?,
+            Task::Regression => fit_regressor(&x, &data.train.model, params, &crate::progress::Progress::new())?,
         };
         let mut s = Self { task: model.task, pipeline, tree, fidelity: Fidelity::default() };
         let train = s.decide_all(&data.train.raw);

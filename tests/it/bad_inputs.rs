@@ -17,7 +17,7 @@ use glassbox::data::{Dataset, LoadOptions, Role, load_file};
 use glassbox::explain::model::{LocalOptions, Method, explain_rows};
 use glassbox::export::{ExportOptions, ExportPlan, Format, export};
 use glassbox::model::ModelParams;
-use glassbox::model::smartcore_tree::TreeParams;
+use glassbox::model::cart::TreeParams;
 use glassbox::model::svm::SvmParams;
 use glassbox::model::train::{TrainSettings, TrainingReport, train};
 use glassbox::project::{DataRef, MAX_PROJECT_BYTES, Project};

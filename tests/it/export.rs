@@ -13,8 +13,8 @@ use glassbox::Progress;
 use glassbox::data::{Column, ColumnKind, Dataset, LoadOptions};
 use glassbox::export::ident::{comment_text, identifiers, is_valid_identifier};
 use glassbox::export::{ExportOptions, ExportPlan, Format, RealType, export};
+use glassbox::model::cart::TreeParams;
 use glassbox::model::pipeline::FeatureKind;
-use glassbox::model::smartcore_tree::TreeParams;
 use glassbox::model::svm::SvmParams;
 use glassbox::model::train::{TrainSettings, train};
 use glassbox::model::tree::Tree;
@@ -97,8 +97,13 @@ fn check_st(t: &Trained, plan: &ExportPlan, opts: &ExportOptions, expect: &Expec
             };
             let decision = env["DECISION"];
             assert_eq!(decision, as_value(want), "row {} ({}): decision", rows.dataset_rows[i], t.ds.name);
+            // The second output: confidence of a class, spread of a number.
+            let (second, local) = match model.task {
+                Task::Classification => ("CONFIDENCE", "CERTAINTY"),
+                Task::Regression => ("SPREAD", "DEVIATION"),
+            };
             if let Some(c) = want_conf {
-                assert_eq!(env["CERTAINTY"], real(c), "row {}: confidence", rows.dataset_rows[i]);
+                assert_eq!(env[local], real(c), "row {}: {second}", rows.dataset_rows[i]);
             }
             // Valid: every input inside its training range, in the PLC's precision.
             let valid = plan.features.iter().zip(raw).all(|(f, &x)| match f.kind {
@@ -113,9 +118,9 @@ fn check_st(t: &Trained, plan: &ExportPlan, opts: &ExportOptions, expect: &Expec
             if training {
                 assert!(valid, "a training row is inside the training range");
             }
-            let (p, c) = if valid { (decision, env["CERTAINTY"]) } else { (as_value(safe), real(0.0)) };
+            let (p, c) = if valid { (decision, env[local]) } else { (as_value(safe), real(0.0)) };
             assert_eq!(env["PREDICTION"], p);
-            assert_eq!(env["CONFIDENCE"], c);
+            assert_eq!(env[second], c);
             checked += 1;
         }
     }

@@ -12,6 +12,8 @@ mod offline;
 mod plan;
 mod rules;
 mod train;
+mod tree_agreement;
+mod tree_semantics;
 mod ui;
 
 use std::path::PathBuf;

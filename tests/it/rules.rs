@@ -5,7 +5,7 @@ use std::sync::OnceLock;
 
 use glassbox::Progress;
 use glassbox::data::{Column, ColumnKind, Dataset, LoadOptions, load_file};
-use glassbox::model::smartcore_tree::TreeParams;
+use glassbox::model::cart::TreeParams;
 use glassbox::model::svm::SvmParams;
 use glassbox::model::train::{TrainSettings, TrainingReport, train};
 use glassbox::model::{ModelParams, Task};
@@ -206,8 +206,7 @@ fn rounding_shows_the_change_in_fidelity_before_it_is_accepted() {
 fn svm_rules_come_from_a_surrogate_with_its_fidelity_and_disagreements() {
     let params = SvmParams { max_train_rows: 400, ..SvmParams::default() };
     let t = ai4i_with(ModelParams::Svm(params));
-    let s =
-        Surrogate::fit(&t.report.model, &t.data, &TreeParams::default(), t.report.settings.seed).expect("surrogate");
+    let s = Surrogate::fit(&t.report.model, &t.data, &TreeParams::default()).expect("surrogate");
     let list = s.disagreements(&t.data, 0.0);
     let disagree = (s.fidelity.train.rows - s.fidelity.train.agree) + (s.fidelity.test.rows - s.fidelity.test.agree);
     assert_eq!(list.len(), disagree, "every disagreeing row is listed");

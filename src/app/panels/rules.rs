@@ -189,7 +189,11 @@ impl RulesPanel {
         let mut support_pct = self.simplify.min_support * 100.0;
         ui.add(egui::Slider::new(&mut support_pct, 0.0..=10.0).step_by(0.1).text("% min support"));
         self.simplify.min_support = support_pct / 100.0;
-        ui.add(egui::Slider::new(&mut self.simplify.min_confidence, 0.0..=1.0).step_by(0.01).text("min confidence"));
+        if r.model.task == Task::Classification {
+            ui.add(
+                egui::Slider::new(&mut self.simplify.min_confidence, 0.0..=1.0).step_by(0.01).text("min confidence"),
+            );
+        }
         ui.label(RichText::new("Rules below the minimums go to the default rule.").small().weak());
         ui.separator();
         ui.label(RichText::new("Round thresholds").strong());
@@ -273,7 +277,8 @@ impl RulesPanel {
             ui.label("Sort:");
             ui.selectable_value(&mut self.sort, SortBy::Order, "rule order");
             ui.selectable_value(&mut self.sort, SortBy::Support, "support");
-            ui.selectable_value(&mut self.sort, SortBy::Confidence, "confidence");
+            let quality = if r.model.task == Task::Classification { "confidence" } else { "spread" };
+            ui.selectable_value(&mut self.sort, SortBy::Confidence, quality);
             if let Some(sel) = self.selected
                 && ui.button(format!("Show rule {}'s rows in the data table", sel + 1)).clicked()
             {
@@ -298,11 +303,21 @@ impl RulesPanel {
             SortBy::Order => {}
             SortBy::Support => order.sort_by_key(|(_, rule)| std::cmp::Reverse(rule.stats.support)),
             SortBy::Confidence => {
-                order.sort_by(|(_, a), (_, b)| b.stats.confidence.total_cmp(&a.stats.confidence));
+                // Classes: most confident first; numbers: narrowest spread first.
+                let key = |s: &crate::rules::RuleStats| s.confidence.unwrap_or_else(|| -s.std.unwrap_or(f64::INFINITY));
+                order.sort_by(|(_, a), (_, b)| key(&b.stats).total_cmp(&key(&a.stats)));
             }
         }
         let row_h = ui.text_style_height(&egui::TextStyle::Body) + 8.0;
-        let held_out_label = if r.model.task == Task::Classification { "held-out acc." } else { "held-out MAE" };
+        let classification = r.model.task == Task::Classification;
+        let held_out_label = if classification { "held-out acc." } else { "held-out MAE" };
+        let quality_label = if classification { "confidence" } else { "mean ± std" };
+        // Confidence of a class rule; mean and standard deviation of a number rule's values.
+        let quality = |s: &crate::rules::RuleStats| match (s.confidence, s.mean, s.std) {
+            (Some(c), _, _) => format!("{:.1} %", c * 100.0),
+            (None, Some(m), Some(sd)) => format!("{} ± {}", rules.format_value(m), rules.format_value(sd)),
+            _ => "–".into(),
+        };
         TableBuilder::new(ui)
             .id_salt("rules_table")
             .striped(true)
@@ -311,10 +326,10 @@ impl RulesPanel {
             .column(TableColumn::remainder().at_least(260.0).clip(true))
             .column(TableColumn::initial(140.0).clip(true))
             .column(TableColumn::exact(120.0))
-            .column(TableColumn::exact(90.0))
+            .column(TableColumn::initial(if classification { 90.0 } else { 150.0 }))
             .column(TableColumn::initial(130.0))
             .header(row_h, |mut h| {
-                for t in ["#", "IF", "THEN", "support", "confidence", held_out_label] {
+                for t in ["#", "IF", "THEN", "support", quality_label, held_out_label] {
                     h.col(|ui| {
                         ui.label(RichText::new(t).strong());
                     });
@@ -338,7 +353,7 @@ impl RulesPanel {
                             ui.monospace(format!("{} ({:.1} %)", s.support, s.support_share * 100.0));
                         });
                         row.col(|ui| {
-                            ui.monospace(format!("{:.1} %", s.confidence * 100.0));
+                            ui.monospace(quality(s));
                         });
                         row.col(|_| {});
                         return;
@@ -360,16 +375,12 @@ impl RulesPanel {
                         ui.monospace(format!("{} ({:.1} %)", rule.stats.support, rule.stats.support_share * 100.0));
                     });
                     row.col(|ui| {
-                        ui.monospace(format!("{:.1} %", rule.stats.confidence * 100.0));
+                        ui.monospace(quality(&rule.stats));
                     });
                     row.col(|ui| {
                         let text = match (rule.stats.test_accuracy, rule.stats.test_mae) {
                             (Some(a), _) => format!("{:.1} % of {}", a * 100.0, rule.stats.test_support),
-                            (None, Some(m)) => format!(
-                                "{} ({})",
-                                crate::rules::number((m * 1000.0).round() / 1000.0),
-                                rule.stats.test_support
-                            ),
+                            (None, Some(m)) => format!("{} ({})", rules.format_value(m), rule.stats.test_support),
                             _ => "–".into(),
                         };
                         ui.monospace(text);

@@ -14,7 +14,7 @@ use crate::app::Command;
 use crate::data::split::SplitMethod;
 use crate::data::{Dataset, Role};
 use crate::metrics::{ClassificationMetrics, ConfusionMatrix};
-use crate::model::smartcore_tree::{Criterion, TreeParams};
+use crate::model::cart::{Criterion, TreeParams};
 use crate::model::svm::{Gamma, KernelKind, SvmParams, estimate_fit_secs};
 use crate::model::train::{BinaryCurves, Evaluation, MissingStrategy, TrainSettings, TrainingReport, guess_task};
 use crate::model::{ModelParams, Task};
@@ -181,7 +181,8 @@ impl TrainPanel {
         if self.use_svm {
             self.svm_ui(ui, ds);
         } else {
-            self.tree_ui(ui);
+            let task = self.task.or_else(|| ds.target().map(|t| guess_task(ds, &t.name)));
+            self.tree_ui(ui, task);
         }
         ui.separator();
         egui::Grid::new("train_eval").num_columns(2).spacing([8.0, 6.0]).show(ui, |ui| {
@@ -246,10 +247,13 @@ impl TrainPanel {
         }
     }
 
-    fn tree_ui(&mut self, ui: &mut Ui) {
+    fn tree_ui(&mut self, ui: &mut Ui, task: Option<Task>) {
         let p = &mut self.tree;
         egui::Grid::new("tree_params").num_columns(2).spacing([8.0, 6.0]).show(ui, |ui| {
-            ui.label("Max depth:");
+            ui.label("Max depth:").on_hover_text(
+                "The most splits from the root to a leaf, as scikit-learn, rpart and Weka count them: \
+                 depth 1 is a single split.",
+            );
             ui.horizontal(|ui| {
                 let mut limited = p.max_depth.is_some();
                 ui.checkbox(&mut limited, "");
@@ -268,11 +272,16 @@ impl TrainPanel {
             ui.add(egui::DragValue::new(&mut p.min_samples_split).range(2..=10_000));
             ui.end_row();
             ui.label("Criterion:");
-            egui::ComboBox::from_id_salt("criterion").selected_text(p.criterion.label()).show_ui(ui, |ui| {
-                for c in Criterion::ALL {
-                    ui.selectable_value(&mut p.criterion, c, c.label());
-                }
-            });
+            if task == Some(Task::Regression) {
+                // A regression tree has one criterion; the class criteria do not apply.
+                ui.label(crate::model::cart::REGRESSION_CRITERION.replace('_', " "));
+            } else {
+                egui::ComboBox::from_id_salt("criterion").selected_text(p.criterion.label()).show_ui(ui, |ui| {
+                    for c in Criterion::ALL {
+                        ui.selectable_value(&mut p.criterion, c, c.label());
+                    }
+                });
+            }
             ui.end_row();
         });
     }
@@ -356,7 +365,7 @@ impl TrainPanel {
             return;
         }
         egui::ScrollArea::vertical().id_salt("results_scroll").show(ui, |ui| {
-            ui.label(RichText::new(r.settings.params.describe()).strong());
+            ui.label(RichText::new(r.settings.params.describe(r.model.task)).strong());
             ui.label(format!(
                 "{} of '{}' · {} features · {} training rows, {} test rows ({} split) · seed {}",
                 r.model.task.label(),
