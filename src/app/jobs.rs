@@ -91,6 +91,137 @@ impl<T> Job<T> {
     }
 }
 
+/// Which kind of work a job does. A new job replaces a running one of the same kind (a second
+/// training run cancels the first), and panels ask whether their kind of work is running.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JobKind {
+    /// Reading a data file or opening a project.
+    Load,
+    /// Writing the project.
+    Save,
+    /// Training or searching settings.
+    Model,
+    /// Explanations.
+    Explain,
+    /// Rules.
+    Rules,
+    /// Learning what planning needs about the training rows.
+    Planner,
+    /// The live SHAP values of the scenario being edited.
+    PlanLive,
+    /// Other planning work (sweeps, searches, plan scoring).
+    PlanWork,
+}
+
+/// The function a job runs on its thread.
+pub type JobFn<T> = Box<dyn FnOnce(&Progress) -> crate::Result<T> + Send>;
+
+/// Work to run in the background: its kind, its title for the status bar, and the function.
+pub struct JobSpec<T> {
+    /// What kind of work it is.
+    pub kind: JobKind,
+    /// Words for the status bar.
+    pub title: String,
+    /// The work, run on a job thread.
+    pub work: JobFn<T>,
+}
+
+impl<T: 'static> JobSpec<T> {
+    /// A job of `kind` doing `work`.
+    pub fn new(
+        kind: JobKind,
+        title: impl Into<String>,
+        work: impl FnOnce(&Progress) -> crate::Result<T> + Send + 'static,
+    ) -> Self {
+        Self { kind, title: title.into(), work: Box::new(work) }
+    }
+
+    /// The same job with its result turned into another type.
+    pub fn map<U>(self, f: impl FnOnce(T) -> U + Send + 'static) -> JobSpec<U> {
+        let work = self.work;
+        JobSpec { kind: self.kind, title: self.title, work: Box::new(move |p| work(p).map(f)) }
+    }
+}
+
+/// The running jobs, in the order they started.
+pub struct Jobs<T> {
+    running: Vec<(JobKind, Job<T>)>,
+}
+
+impl<T> Default for Jobs<T> {
+    fn default() -> Self {
+        Self { running: Vec::new() }
+    }
+}
+
+/// A job that ended: its kind, title, run time and outcome.
+pub struct Finished<T> {
+    /// Its kind.
+    pub kind: JobKind,
+    /// Its title.
+    pub title: String,
+    /// How long it ran.
+    pub elapsed: Duration,
+    /// How it ended.
+    pub outcome: JobOutcome<T>,
+}
+
+impl<T: Send + 'static> Jobs<T> {
+    /// Starts a job; a running job of the same kind is cancelled first (its result, if it
+    /// still comes, is dropped by the panel that asked, which checks what it was for).
+    pub fn start(&mut self, ctx: &egui::Context, spec: JobSpec<T>) {
+        for (k, job) in &self.running {
+            if *k == spec.kind {
+                job.progress.cancel();
+            }
+        }
+        let work = spec.work;
+        self.running.push((spec.kind, Job::spawn(spec.title, ctx, move |p| work(p))));
+    }
+}
+
+impl<T> Jobs<T> {
+    /// The jobs that ended since the last call.
+    pub fn finished(&mut self) -> Vec<Finished<T>> {
+        let mut done = Vec::new();
+        self.running.retain(|(kind, job)| match job.poll() {
+            Some(outcome) => {
+                done.push(Finished { kind: *kind, title: job.title.clone(), elapsed: job.elapsed(), outcome });
+                false
+            }
+            None => true,
+        });
+        done
+    }
+
+    /// True while a job of `kind` runs.
+    pub fn is_running(&self, kind: JobKind) -> bool {
+        self.running.iter().any(|(k, _)| *k == kind)
+    }
+
+    /// The running jobs, for the status bar.
+    pub fn iter(&self) -> impl Iterator<Item = &Job<T>> {
+        self.running.iter().map(|(_, j)| j)
+    }
+
+    /// Number of running jobs.
+    pub fn len(&self) -> usize {
+        self.running.len()
+    }
+
+    /// True when nothing runs.
+    pub fn is_empty(&self) -> bool {
+        self.running.is_empty()
+    }
+
+    /// Asks the job at `index` (in [`Jobs::iter`] order) to stop.
+    pub fn cancel(&self, index: usize) {
+        if let Some((_, job)) = self.running.get(index) {
+            job.progress.cancel();
+        }
+    }
+}
+
 fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
     payload
         .downcast_ref::<&str>()

@@ -3,15 +3,22 @@
 
 #[allow(clippy::module_inception)]
 mod app;
+mod chrome;
+pub mod command;
+mod files;
+mod frame_log;
 pub mod jobs;
 pub mod panels;
+pub mod session;
 pub mod state;
 pub mod theme;
 pub mod widgets;
 
 use std::path::PathBuf;
 
-pub use app::{CloseChoice, Command, GlassboxApp, JobOutput, Message, PendingProject, SaveWhat, Severity, Tab};
+pub use app::{GlassboxApp, JobOutput};
+pub use command::{CloseChoice, Command, Edit, Message, Severity, Show, Tab};
+pub use files::{PendingProject, SaveWhat};
 
 /// Opens the Glassbox window, starting on `file` or on the bundled sample data.
 ///

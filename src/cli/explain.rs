@@ -9,7 +9,6 @@ use super::predict::csv_field;
 use super::{ReadArgs, read_data};
 use crate::explain::model::{LocalOptions, Method, explain_rows, permutation};
 use crate::explain::permutation::PermutationOptions;
-use crate::model::{Output, Task, TrainedModel};
 use crate::progress::Progress;
 use crate::project::Project;
 
@@ -69,31 +68,11 @@ fn parse_rows(text: &str, n_rows: usize) -> anyhow::Result<Vec<usize>> {
     Ok((a..b).collect())
 }
 
-/// The explained output for `--class`.
-fn output_for(model: &TrainedModel, class: Option<&str>) -> anyhow::Result<Output> {
-    match (model.task, class) {
-        (Task::Regression, None) => Ok(Output::Value),
-        (Task::Regression, Some(_)) => anyhow::bail!("--class applies to classifiers; this model predicts a number"),
-        (Task::Classification, None) => Ok(model.default_output()),
-        (Task::Classification, Some(c)) => {
-            let by_name = model.classes.iter().position(|n| n == c);
-            let by_index = c.parse::<usize>().ok().filter(|&i| i < model.classes.len());
-            by_name
-                .or(by_index)
-                .map(Output::Probability)
-                .ok_or_else(|| anyhow::anyhow!("the model has no class '{c}' (classes: {})", model.classes.join(", ")))
-        }
-    }
-}
-
 pub(super) fn run(args: &ExplainArgs) -> anyhow::Result<()> {
     let project = Project::load(&args.project)?;
-    let report = project
-        .model
-        .as_ref()
-        .ok_or_else(|| anyhow::anyhow!("the project holds no trained model; run `glassbox train` first"))?;
+    let report = project.trained()?;
     let model = &report.model;
-    let output = output_for(model, args.class.as_deref())?;
+    let output = model.output_named(args.class.as_deref())?;
     // The project's data gives the background (training rows); --data the rows to explain.
     let project_data = project.load_data(&Progress::new());
     let (ds, background_rows) = match (&args.data, project_data) {

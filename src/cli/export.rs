@@ -5,12 +5,12 @@ use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
 
-use super::rules::{load, surrogate_params};
+use super::rules::load;
 use crate::export::{ExportOptions, ExportPlan, Format, LogicSource, RealType, export};
 use crate::model::Task;
 use crate::project::write_atomically;
-use crate::rules::extract::extract;
-use crate::rules::simplify::{SimplifyOptions, simplify};
+use crate::rules::compute::{SURROGATE_DEPTH, refine, surrogate_params};
+use crate::rules::simplify::SimplifyOptions;
 
 /// `--format` values.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -74,7 +74,7 @@ pub struct ExportArgs {
     #[arg(long, value_name = "DATE")]
     pub date: Option<String>,
     /// Depth of the surrogate tree for an SVM.
-    #[arg(long, value_name = "N", default_value_t = 6)]
+    #[arg(long, value_name = "N", default_value_t = SURROGATE_DEPTH)]
     pub surrogate_depth: u16,
 }
 
@@ -86,19 +86,17 @@ fn source_date() -> Option<String> {
 }
 
 pub(super) fn run(args: &ExportArgs) -> anyhow::Result<()> {
-    let loaded = load(&args.project)?;
+    let loaded = load(&args.project, args.surrogate_depth)?;
     let params = surrogate_params(args.surrogate_depth);
     let rules = match args.from {
         FromArg::Tree => None,
         FromArg::Rules => Some(match &loaded.project.rule_set {
             Some(saved) => saved.clone(),
-            None => {
-                let rs = extract(&loaded.report, &loaded.data, &params)?;
-                simplify(&rs, &loaded.data, &SimplifyOptions::default())
-            }
+            None => refine(&loaded.prepared, &SimplifyOptions::default(), None).simplified,
         }),
     };
-    let plan = ExportPlan::new(&loaded.report, &loaded.data, rules.as_ref(), &params, loaded.project.data.as_ref())?;
+    let data = &loaded.prepared.data;
+    let plan = ExportPlan::new(&loaded.report, data, rules.as_ref(), &params, loaded.project.data.as_ref())?;
     let safe_default = match &args.safe_default {
         None => None,
         Some(text) => Some(match plan.task {

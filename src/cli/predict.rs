@@ -26,10 +26,7 @@ pub struct PredictArgs {
 
 pub(super) fn run(args: &PredictArgs) -> anyhow::Result<()> {
     let project = Project::load(&args.project)?;
-    let report = project
-        .model
-        .as_ref()
-        .ok_or_else(|| anyhow::anyhow!("the project holds no trained model; run `glassbox train` first"))?;
+    let report = project.trained()?;
     let model = &report.model;
     let (ds, _) = read_data(&args.data, &args.read)?;
     let rows: Vec<usize> = (0..ds.n_rows()).collect();

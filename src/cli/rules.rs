@@ -8,14 +8,13 @@ use anyhow::Context as _;
 use clap::{Args, ValueEnum};
 
 use crate::data::Dataset;
-use crate::model::cart::TreeParams;
 use crate::model::train::TrainingReport;
 use crate::progress::Progress;
 use crate::project::Project;
-use crate::rules::extract::extract;
-use crate::rules::round::{Rounding, round_thresholds};
+use crate::rules::compute::{Prepared, SURROGATE_DEPTH, prepare, refine, surrogate_params};
+use crate::rules::round::Rounding;
 use crate::rules::score::{RuleData, decisions, same_decision};
-use crate::rules::simplify::{SimplifyOptions, simplify};
+use crate::rules::simplify::SimplifyOptions;
 use crate::rules::{RuleSet, RuleSource};
 
 /// How `rules` prints.
@@ -54,7 +53,7 @@ pub struct RulesArgs {
     #[arg(long)]
     pub no_simplify: bool,
     /// Depth of the surrogate tree for an SVM.
-    #[arg(long, value_name = "N", default_value_t = 6)]
+    #[arg(long, value_name = "N", default_value_t = SURROGATE_DEPTH)]
     pub surrogate_depth: u16,
     /// Also list the rows where the rules and the model disagree (text format).
     #[arg(long)]
@@ -64,28 +63,21 @@ pub struct RulesArgs {
     pub save: bool,
 }
 
-/// A project with its model, data and rows, loaded for rules and export.
+/// A project with its model and its rules prepared, loaded for rules and export.
 pub(super) struct Loaded {
     pub project: Project,
     pub report: TrainingReport,
-    pub data: RuleData,
+    pub prepared: Prepared,
 }
 
-/// Loads a project, its model and its data (checking the data is unchanged).
-pub(super) fn load(path: &Path) -> anyhow::Result<Loaded> {
+/// Loads a project, its model and its data (checking the data is unchanged), and prepares the
+/// rules with a surrogate of `surrogate_depth` for an SVM.
+pub(super) fn load(path: &Path, surrogate_depth: u16) -> anyhow::Result<Loaded> {
     let project = Project::load(path)?;
-    let report = project
-        .model
-        .clone()
-        .ok_or_else(|| anyhow::anyhow!("the project holds no trained model; run `glassbox train` first"))?;
+    let report = project.trained()?.clone();
     let ds: Dataset = project.load_data(&Progress::new())?;
-    let data = RuleData::new(&report, &ds)?;
-    Ok(Loaded { project, report, data })
-}
-
-/// Surrogate settings for an SVM model.
-pub(super) fn surrogate_params(depth: u16) -> TreeParams {
-    TreeParams { max_depth: Some(depth.max(1)), ..TreeParams::default() }
+    let prepared = prepare(&report, &ds, &surrogate_params(surrogate_depth), &Progress::new())?;
+    Ok(Loaded { project, report, prepared })
 }
 
 /// Reads `0.05` or `5%` as a share.
@@ -125,8 +117,6 @@ pub(super) fn parse_steps(rs: &RuleSet, steps: &[String]) -> anyhow::Result<Roun
 
 /// The rule set the arguments ask for: extracted, simplified and rounded as asked.
 pub(super) fn make_rules(loaded: &Loaded, args: &RulesArgs) -> anyhow::Result<RuleSet> {
-    let params = surrogate_params(args.surrogate_depth);
-    let rs = extract(&loaded.report, &loaded.data, &params)?;
     let min_support = args.min_support.as_deref().map(|s| parse_share("--min-support", s)).transpose()?;
     let min_confidence = args.min_confidence.as_deref().map(|s| parse_share("--min-confidence", s)).transpose()?;
     let options = SimplifyOptions {
@@ -135,22 +125,18 @@ pub(super) fn make_rules(loaded: &Loaded, args: &RulesArgs) -> anyhow::Result<Ru
         min_support: min_support.unwrap_or(0.0),
         min_confidence: min_confidence.unwrap_or(0.0),
     };
-    let mut rs = simplify(&rs, &loaded.data, &options);
-    let mut rounding = parse_steps(&rs, &args.step)?;
+    let mut rounding = parse_steps(&loaded.prepared.base, &args.step)?;
     rounding.digits = args.digits;
-    if rounding.digits.is_some() || !rounding.steps.is_empty() {
-        rs = round_thresholds(&rs, &loaded.data, &rounding).rules;
-    }
-    Ok(rs)
+    Ok(refine(&loaded.prepared, &options, Some(&rounding)).rules().clone())
 }
 
 pub(super) fn run(args: &RulesArgs) -> anyhow::Result<()> {
-    let mut loaded = load(&args.project)?;
+    let mut loaded = load(&args.project, args.surrogate_depth)?;
     let rs = make_rules(&loaded, args)?;
     let text = match args.format {
         RulesFormat::Json => crate::export::json::write(&rs),
         RulesFormat::Csv => crate::export::csv::write(&rs),
-        RulesFormat::Text => text_report(&rs, &loaded.data, args.disagreements),
+        RulesFormat::Text => text_report(&rs, &loaded.prepared.data, args.disagreements),
     };
     print!("{text}");
     if args.save {

@@ -40,10 +40,7 @@ pub struct WhatifArgs {
 /// The project, its data and a planner for its model.
 pub(super) fn open_project(path: &Path) -> anyhow::Result<(Project, Dataset, Planner)> {
     let project = Project::load(path)?;
-    let report = project
-        .model
-        .as_ref()
-        .ok_or_else(|| anyhow::anyhow!("the project holds no trained model; run `glassbox train` first"))?;
+    let report = project.trained()?;
     let ds = project.load_data(&Progress::new()).map_err(|e| {
         anyhow::anyhow!("{e}; planning needs the project's data (its training rows define the envelope)")
     })?;
@@ -57,23 +54,6 @@ pub(super) fn split_assignment(text: &str) -> anyhow::Result<(&str, &str)> {
         .map(|(c, v)| (c.trim(), v.trim()))
         .filter(|(c, _)| !c.is_empty())
         .ok_or_else(|| anyhow::anyhow!("--set takes COL=VALUE, for example --set \"Torque [Nm]=40\"; not '{text}'"))
-}
-
-/// The explained output for `--class`.
-pub(super) fn output_for(model: &TrainedModel, class: Option<&str>) -> anyhow::Result<Output> {
-    match (model.task, class) {
-        (Task::Regression, None) => Ok(Output::Value),
-        (Task::Regression, Some(_)) => anyhow::bail!("--class applies to classifiers; this model predicts a number"),
-        (Task::Classification, None) => Ok(model.default_output()),
-        (Task::Classification, Some(c)) => {
-            let by_name = model.classes.iter().position(|n| n == c);
-            let by_index = c.parse::<usize>().ok().filter(|&i| i < model.classes.len());
-            by_name
-                .or(by_index)
-                .map(Output::Probability)
-                .ok_or_else(|| anyhow::anyhow!("the model has no class '{c}' (classes: {})", model.classes.join(", ")))
-        }
-    }
 }
 
 /// A feature value as JSON: the level name for a category, the number otherwise (null when
@@ -104,7 +84,7 @@ pub(super) fn output_label(model: &TrainedModel, output: Output) -> String {
 
 pub(super) fn run(args: &WhatifArgs) -> anyhow::Result<()> {
     let (mut project, ds, mut planner) = open_project(&args.project)?;
-    let output = output_for(planner.model(), args.class.as_deref())?;
+    let output = planner.model().output_named(args.class.as_deref())?;
     planner.set_output(output)?;
     let mut scenario: Scenario = planner.scenario_from_row(&ds, args.row)?;
     let original = scenario.values();

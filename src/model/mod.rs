@@ -254,6 +254,27 @@ impl TrainedModel {
         }
     }
 
+    /// The output to explain for a class given by name or index (`None`: the default output).
+    ///
+    /// # Errors
+    /// A class for a regression model, or a class the model does not have.
+    pub fn output_named(&self, class: Option<&str>) -> Result<Output> {
+        match (self.task, class) {
+            (Task::Regression, None) => Ok(Output::Value),
+            (Task::Regression, Some(_)) => {
+                Err(Error::invalid("a class applies to classifiers; this model predicts a number"))
+            }
+            (Task::Classification, None) => Ok(self.default_output()),
+            (Task::Classification, Some(c)) => {
+                let by_name = self.classes.iter().position(|n| n == c);
+                let by_index = c.parse::<usize>().ok().filter(|&i| i < self.classes.len());
+                by_name.or(by_index).map(Output::Probability).ok_or_else(|| {
+                    Error::invalid(format!("the model has no class '{c}' (classes: {})", self.classes.join(", ")))
+                })
+            }
+        }
+    }
+
     /// Predicts one encoded row.
     pub fn predict_encoded(&self, x: &[f64]) -> Prediction {
         match &self.estimator {

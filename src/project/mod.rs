@@ -246,6 +246,16 @@ impl Project {
         Ok(project)
     }
 
+    /// The trained model with its settings and evaluation.
+    ///
+    /// # Errors
+    /// When the project holds no model yet.
+    pub fn trained(&self) -> Result<&TrainingReport> {
+        self.model.as_ref().ok_or_else(|| {
+            Error::invalid("the project holds no trained model; train one first (`glassbox train` or the Train panel)")
+        })
+    }
+
     /// Loads the project's data file, checks it is the same data (by hash) and applies the
     /// saved roles.
     ///

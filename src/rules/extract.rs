@@ -199,10 +199,23 @@ pub fn extract(
     data: &RuleData,
     surrogate_params: &crate::model::cart::TreeParams,
 ) -> Result<RuleSet> {
-    let mut rs = if report.model.tree().is_some() {
-        from_model_tree(&report.model)?
+    Ok(extract_with_disagreements(report, data, surrogate_params)?.0)
+}
+
+/// [`extract`], and for a surrogate the rows where it decides otherwise than the model.
+///
+/// # Errors
+/// As [`extract`].
+pub fn extract_with_disagreements(
+    report: &crate::model::train::TrainingReport,
+    data: &RuleData,
+    surrogate_params: &crate::model::cart::TreeParams,
+) -> Result<(RuleSet, Vec<super::surrogate::Disagreement>)> {
+    let (mut rs, disagreements) = if report.model.tree().is_some() {
+        (from_model_tree(&report.model)?, Vec::new())
     } else {
-        super::surrogate::Surrogate::fit(&report.model, data, surrogate_params)?.rules(&report.model)?
+        let surrogate = super::surrogate::Surrogate::fit(&report.model, data, surrogate_params)?;
+        (surrogate.rules(&report.model)?, surrogate.disagreements(data, 0.0))
     };
     rs.score(data);
     let what = match rs.source {
@@ -210,7 +223,7 @@ pub fn extract(
         RuleSource::Surrogate => "a surrogate tree fitted to the model's decisions",
     };
     rs.record("extract", format!("one rule per leaf of {what}: {} rules", rs.rules.len()));
-    Ok(rs)
+    Ok((rs, disagreements))
 }
 
 #[cfg(test)]

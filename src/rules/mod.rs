@@ -13,6 +13,7 @@
 //! feature's training fill before the rules see it, as the model's pipeline does, so a rule set
 //! extracted from a tree decides exactly as the tree does on every row.
 
+pub mod compute;
 pub mod extract;
 pub mod round;
 pub mod score;

@@ -7,7 +7,8 @@ use egui::{Align, Color32, Layout, RichText, Ui};
 use egui_extras::{Column as TableColumn, TableBuilder};
 use egui_plot::{Bar, BarChart, Plot};
 
-use crate::app::Command;
+use super::PanelContext;
+use crate::app::command::Command;
 use crate::data::{Column, ColumnKind, Dataset, Histogram, Role};
 
 /// Columns the table shows at once; wider datasets are paged so a frame stays cheap.
@@ -31,13 +32,10 @@ pub struct DataPanel {
 }
 
 impl DataPanel {
-    /// Forgets selection and caches (a new dataset was loaded).
-    pub fn reset(&mut self) {
-        *self = Self::default();
-    }
-
-    /// Draws the panel for `ds`, pushing what the user asks for onto `commands`.
-    pub fn ui(&mut self, ui: &mut Ui, ds: &Dataset, commands: &mut Vec<Command>) {
+    /// Draws the panel for the session's dataset.
+    pub fn ui(&mut self, ui: &mut Ui, cx: &mut PanelContext<'_>) {
+        let Some(ds) = cx.session.dataset.as_deref() else { return };
+        let commands = &mut *cx.commands;
         let Self { selected, first_column, histogram, highlight } = self;
         if selected.is_some_and(|s| s >= ds.n_columns()) {
             *selected = None;
@@ -47,7 +45,7 @@ impl DataPanel {
         }
 
         egui::Panel::left("data_columns").resizable(true).default_size(330.0).min_size(220.0).show(ui, |ui| {
-            columns_ui(ui, ds, *selected, commands);
+            columns_ui(ui, ds, selected, commands);
         });
         egui::Panel::right("data_details").resizable(true).default_size(340.0).min_size(260.0).show(ui, |ui| {
             match selected.and_then(|s| ds.columns.get(s).map(|c| (s, c))) {
@@ -65,23 +63,27 @@ impl DataPanel {
                 }
             }
         });
+        let mut show_all = false;
         egui::CentralPanel::default_margins().show(ui, |ui| {
             if let Some((label, rows)) = highlight.as_ref() {
                 ui.horizontal(|ui| {
                     ui.colored_label(ui.visuals().warn_fg_color, format!("Showing {} {label}", rows.len()));
                     if ui.button("Show all rows").clicked() {
-                        commands.push(Command::ClearHighlight);
+                        show_all = true;
                     }
                 });
             }
             let rows = highlight.as_ref().map(|(_, r)| r.as_slice());
-            table_ui(ui, ds, first_column, *selected, rows, commands);
+            table_ui(ui, ds, first_column, selected, rows);
         });
+        if show_all {
+            *highlight = None;
+        }
     }
 }
 
 /// The list of columns: name, type, role (editable), missing count.
-fn columns_ui(ui: &mut Ui, ds: &Dataset, selected: Option<usize>, commands: &mut Vec<Command>) {
+fn columns_ui(ui: &mut Ui, ds: &Dataset, selected: &mut Option<usize>, commands: &mut Vec<Command>) {
     ui.add_space(4.0);
     ui.heading("Columns");
     ui.label(RichText::new(format!("{} rows × {} columns", ds.n_rows(), ds.n_columns())).weak());
@@ -99,13 +101,13 @@ fn columns_ui(ui: &mut Ui, ds: &Dataset, selected: Option<usize>, commands: &mut
             ui.label(RichText::new("Missing").strong());
             ui.end_row();
             for (i, c) in ds.columns.iter().enumerate() {
-                let name = ui.selectable_label(selected == Some(i), &c.name);
+                let name = ui.selectable_label(*selected == Some(i), &c.name);
                 let name = match &c.note {
                     Some(note) => name.on_hover_text(format!("{}: {note}", c.role.label())),
                     None => name,
                 };
                 if name.clicked() {
-                    commands.push(Command::SelectColumn(i));
+                    *selected = Some(i);
                 }
                 ui.label(RichText::new(c.kind.label()).color(kind_color(ui, c.kind)));
                 let mut role = c.role;
@@ -115,7 +117,7 @@ fn columns_ui(ui: &mut Ui, ds: &Dataset, selected: Option<usize>, commands: &mut
                     }
                 });
                 if role != c.role {
-                    commands.push(Command::SetRole { column: i, role });
+                    commands.push(Command::set_role(i, role));
                 }
                 let missing = c.stats.missing;
                 if missing > 0 {
@@ -293,9 +295,8 @@ fn table_ui(
     ui: &mut Ui,
     ds: &Dataset,
     first_column: &mut usize,
-    selected: Option<usize>,
+    selected: &mut Option<usize>,
     only_rows: Option<&[usize]>,
-    commands: &mut Vec<Command>,
 ) {
     let n_cols = ds.n_columns();
     ui.horizontal(|ui| {
@@ -339,14 +340,14 @@ fn table_ui(
                     header.col(|ui| {
                         let text = RichText::new(&c.name).strong();
                         let text = if c.role == Role::Target { text.underline() } else { text };
-                        let r = ui.selectable_label(selected == Some(j), text).on_hover_text(format!(
+                        let r = ui.selectable_label(*selected == Some(j), text).on_hover_text(format!(
                             "{} · {}{}",
                             c.kind.label(),
                             c.role.label(),
                             c.unit.as_ref().map(|u| format!(" · {u}")).unwrap_or_default()
                         ));
                         if r.clicked() {
-                            commands.push(Command::SelectColumn(j));
+                            *selected = Some(j);
                         }
                     });
                 }

@@ -11,11 +11,15 @@
 
 use std::fmt::Write as _;
 use std::sync::Arc;
+use std::time::Duration;
 
 use egui::{Color32, RichText, Ui};
 use egui_plot::{Legend, Line, Plot, PlotPoints, Points};
 
-use crate::app::Command;
+use super::PanelContext;
+use crate::app::command::Command;
+use crate::app::jobs::{JobKind, JobSpec};
+use crate::app::session::Session;
 use crate::app::widgets::{BarRow, DOWN, UP, hbar_chart, value_color, waterfall_rows};
 use crate::data::{Dataset, Role};
 use crate::explain::model::{GlobalExplanation, GlobalOptions, LocalExplanations, LocalOptions, Method, tree_shap_row};
@@ -32,6 +36,67 @@ pub enum ExplainView {
     Global,
     /// One row.
     Local,
+}
+
+/// Work the Explain panel asks for.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Request {
+    /// The global explanation of the model.
+    Global(Box<GlobalOptions>),
+    /// Partial dependence and ICE curves of one feature.
+    Pdp {
+        /// Raw feature index.
+        feature: usize,
+        /// Explained output.
+        output: Output,
+    },
+    /// SHAP and LIME for one dataset row.
+    Row {
+        /// Dataset row.
+        row: usize,
+        /// SHAP settings.
+        options: Box<LocalOptions>,
+    },
+}
+
+/// What that work hands back, each with the id of the model it explains.
+pub enum Done {
+    /// The global explanation.
+    Global(u64, Box<GlobalExplanation>),
+    /// Partial dependence of a feature.
+    Pdp(u64, usize, Box<PartialDependence>),
+    /// A row's SHAP and LIME explanations.
+    Row(u64, usize, Box<LocalExplanations>, Option<Box<LocalExplanations>>),
+}
+
+impl Request {
+    /// The job for this request on the session's model.
+    pub fn job(self, session: &Session) -> Option<JobSpec<Done>> {
+        let (ds, report, id) = session.model()?;
+        let (ds, report) = (ds.clone(), report.clone());
+        Some(match self {
+            Self::Global(options) => JobSpec::new(JobKind::Explain, "Explaining", move |p| {
+                let rows = if report.split.test.is_empty() { &report.split.train } else { &report.split.test };
+                let g = crate::explain::model::global(&report.model, &ds, rows, &report.split.train, &options, p)?;
+                Ok(Done::Global(id, Box::new(g)))
+            }),
+            Self::Pdp { feature, output } => JobSpec::new(JobKind::Explain, "Partial dependence", move |p| {
+                let opts = crate::explain::pdp::PdpOptions { max_rows: Some(500), ..Default::default() };
+                let pdp =
+                    crate::explain::model::pdp(&report.model, &ds, &report.split.test, feature, output, &opts, p)?;
+                Ok(Done::Pdp(id, feature, Box::new(pdp)))
+            }),
+            Self::Row { row, options } => JobSpec::new(JobKind::Explain, format!("Explaining row {row}"), move |p| {
+                let bg = &report.split.train;
+                let explain = |o: &LocalOptions, part: &crate::Progress| {
+                    crate::explain::model::explain_rows(&report.model, &ds, &[row], bg, o, part)
+                };
+                let shap = explain(&options, &p.sub(0.0, 0.5))?;
+                let lime = explain(&LocalOptions { method: Method::Lime, ..*options }, &p.sub(0.5, 1.0))?;
+                Ok(Done::Row(id, row, Box::new(shap), Some(Box::new(lime))))
+            }),
+        })
+    }
 }
 
 /// Results the panel draws, delivered by background jobs.
@@ -70,6 +135,8 @@ pub struct ExplainPanel {
     pub id_query: String,
     /// Results from jobs.
     pub results: ExplainResults,
+    /// The model whose explanations were started without a click (they are cheap for trees).
+    auto_started: Option<u64>,
 }
 
 impl Default for ExplainPanel {
@@ -85,6 +152,7 @@ impl Default for ExplainPanel {
             row: 0,
             id_query: String::new(),
             results: ExplainResults::default(),
+            auto_started: None,
         }
     }
 }
@@ -119,16 +187,30 @@ impl ExplainPanel {
         }
     }
 
+    /// Takes back the result of the panel's work, if it is for the current model.
+    pub fn receive(&mut self, done: Done, elapsed: Duration, session: &Session) -> Option<String> {
+        match done {
+            Done::Global(id, g) if id == session.report_id => {
+                // Start the dependence plot on the most important feature.
+                self.feature = crate::model::svm::argmax(&g.mean_abs_shap);
+                self.results.global = Some(Arc::new(*g));
+                return Some(format!("Explanations ready in {:.1} s", elapsed.as_secs_f64()));
+            }
+            Done::Pdp(id, feature, p) if id == session.report_id => self.results.pdp = Some((feature, Arc::new(*p))),
+            Done::Row(id, row, shap, lime) if id == session.report_id => {
+                self.results.local = Some((row, Arc::new(*shap), lime.map(|l| Arc::new(*l))));
+            }
+            Done::Global(..) | Done::Pdp(..) | Done::Row(..) => {}
+        }
+        None
+    }
+
     /// Draws the panel.
-    pub fn ui(
-        &mut self,
-        ui: &mut Ui,
-        ds: &Dataset,
-        report: Option<(&TrainingReport, u64)>,
-        busy: bool,
-        commands: &mut Vec<Command>,
-    ) {
-        let Some((r, report_id)) = report else {
+    pub fn ui(&mut self, ui: &mut Ui, cx: &mut PanelContext<'_>) {
+        let busy = cx.busy.is(JobKind::Explain);
+        let commands = &mut *cx.commands;
+        let report_id = cx.session.report_id;
+        let Some((ds, r, _)) = cx.session.model() else {
             egui::CentralPanel::default_margins().show(ui, |ui| {
                 ui.add_space(20.0);
                 ui.label(RichText::new("Train a model first (Train tab); its explanations appear here.").weak());
@@ -183,8 +265,17 @@ impl ExplainPanel {
                 ui.add(egui::DragValue::new(&mut self.seed));
             });
         });
+        // TreeSHAP of a tree takes milliseconds: show its explanations at once, without a click.
+        let starting = self.results.global.is_none()
+            && !busy
+            && self.auto_started != Some(report_id)
+            && self.global_options(model).local.method == Method::TreeShap;
+        if starting {
+            self.auto_started = Some(report_id);
+            commands.push(Command::Work(super::Work::Explain(Request::Global(Box::new(self.global_options(model))))));
+        }
         egui::CentralPanel::default_margins().show(ui, |ui| match self.view {
-            ExplainView::Global => self.global_ui(ui, ds, r, busy, commands),
+            ExplainView::Global => self.global_ui(ui, ds, r, busy || starting, commands),
             ExplainView::Local => self.local_ui(ui, ds, r, busy, commands),
         });
     }
@@ -194,6 +285,14 @@ impl ExplainPanel {
         let Some(g) = self.results.global.clone() else {
             ui.add_space(12.0);
             let opts = self.global_options(model);
+            if busy {
+                // Cheap explanations start on their own; this shows while they run.
+                ui.horizontal(|ui| {
+                    ui.spinner();
+                    ui.label(format!("computing {} and permutation importance…", opts.local.method.label()));
+                });
+                return;
+            }
             ui.label(format!(
                 "Computes {} over up to {} test rows, permutation importance on the {} test rows{}.",
                 opts.local.method.label(),
@@ -202,7 +301,7 @@ impl ExplainPanel {
                 if model.tree().is_some() { ", impurity importance and interaction strengths" } else { "" }
             ));
             if ui.add_enabled(!busy, egui::Button::new(RichText::new("Compute explanations").strong())).clicked() {
-                commands.push(Command::ExplainGlobal(Box::new(opts)));
+                commands.push(Command::Work(super::Work::Explain(Request::Global(Box::new(opts)))));
             }
             return;
         };
@@ -221,7 +320,9 @@ impl ExplainPanel {
                     .strong(),
                 );
                 if ui.add_enabled(!busy, egui::Button::new("Recompute")).clicked() {
-                    commands.push(Command::ExplainGlobal(Box::new(self.global_options(model))));
+                    commands.push(Command::Work(super::Work::Explain(Request::Global(Box::new(
+                        self.global_options(model),
+                    )))));
                 }
                 if ui.button("Save values (CSV)…").clicked() {
                     commands.push(Command::SaveText { name: "shap_values.csv".into(), text: shap_csv(&g) });
@@ -354,7 +455,10 @@ impl ExplainPanel {
                             )
                             .clicked()
                         {
-                            commands.push(Command::ExplainPdp { feature: self.feature, output: self.output(model) });
+                            commands.push(Command::Work(super::Work::Explain(Request::Pdp {
+                                feature: self.feature,
+                                output: self.output(model),
+                            })));
                         }
                     }
                 }
@@ -395,7 +499,10 @@ impl ExplainPanel {
                     samples: None,
                     seed: self.seed,
                 };
-                commands.push(Command::ExplainRow { row: self.row, options: Box::new(local) });
+                commands.push(Command::Work(super::Work::Explain(Request::Row {
+                    row: self.row,
+                    options: Box::new(local),
+                })));
             }
         });
         let raw = model.raw_rows(ds, &[self.row]).ok().and_then(|m| m.rows().next().map(<[f64]>::to_vec));

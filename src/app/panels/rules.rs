@@ -11,14 +11,28 @@ use std::sync::Arc;
 use egui::{RichText, Ui};
 use egui_extras::{Column as TableColumn, TableBuilder};
 
-use crate::app::Command;
+use super::PanelContext;
+use crate::app::command::{Command, Edit, Show};
+use crate::app::jobs::{JobKind, JobSpec};
+use crate::app::session::Session;
 use crate::export::{ExportOptions, ExportPlan, Format, RealType, export};
 use crate::model::Task;
 use crate::model::train::TrainingReport;
+use crate::rules::compute::{Prepared, SURROGATE_DEPTH, prepare, refine, surrogate_params};
 use crate::rules::round::{Rounding, RoundingPreview};
 use crate::rules::simplify::SimplifyOptions;
 use crate::rules::surrogate::Disagreement;
 use crate::rules::{RuleData, RuleSet};
+
+/// Work the Rules panel asks for: the rules of the current model, simplified and (for a
+/// preview) rounded as the controls say.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Request {
+    /// Simplification settings.
+    pub simplify: SimplifyOptions,
+    /// Threshold rounding to preview, if any.
+    pub rounding: Option<Rounding>,
+}
 
 /// What a rules job hands back.
 #[derive(Debug, Clone)]
@@ -117,6 +131,54 @@ pub struct RulesPanel {
 }
 
 impl RulesPanel {
+    /// The job for a request on the session's model. The rows, the extraction and the export
+    /// plan are computed once per model and reused while only the settings change.
+    pub fn job(&self, request: Request, session: &Session) -> Option<JobSpec<RulesResult>> {
+        let (ds, report, id) = session.model()?;
+        let (ds, report) = (ds.clone(), report.clone());
+        let cached = self.result.as_ref().filter(|r| r.report_id == id).map(|r| {
+            (
+                Prepared { data: r.data.clone(), base: r.base.clone(), disagreements: r.disagreements.clone() },
+                r.plan.clone(),
+            )
+        });
+        let data_ref = session.data_ref.clone();
+        Some(JobSpec::new(JobKind::Rules, "Rules", move |p| {
+            let params = surrogate_params(SURROGATE_DEPTH);
+            let (prepared, plan) = match cached {
+                Some(c) => c,
+                None => {
+                    let prepared = prepare(&report, &ds, &params, p)?;
+                    let plan = ExportPlan::new(&report, &prepared.data, None, &params, data_ref.as_ref())?;
+                    (prepared, Arc::new(plan))
+                }
+            };
+            p.set_stage("simplifying");
+            let refined = refine(&prepared, &request.simplify, request.rounding.as_ref());
+            Ok(RulesResult {
+                report_id: id,
+                data: prepared.data,
+                base: prepared.base,
+                simplified: Arc::new(refined.simplified),
+                rounding: refined.rounded.map(Arc::new),
+                disagreements: prepared.disagreements,
+                plan,
+            })
+        }))
+    }
+
+    /// Takes back a job's result, if it is for the current model, and puts its rules in use.
+    pub fn receive(&mut self, result: RulesResult, session: &Session, commands: &mut Vec<Command>) -> Option<String> {
+        if result.report_id != session.report_id {
+            return None;
+        }
+        self.result = Some(result);
+        if let Some(rules) = self.rules() {
+            commands.push(Command::Edit(Edit::SetRules { rules: Some(Arc::new(rules.clone())), by_user: false }));
+        }
+        None
+    }
+
     /// The rule set in use: rounded when accepted, else simplified.
     pub fn rules(&self) -> Option<&RuleSet> {
         let r = self.result.as_ref()?;
@@ -127,8 +189,11 @@ impl RulesPanel {
     }
 
     /// Draws the panel and asks for a recomputation when settings change.
-    pub fn ui(&mut self, ui: &mut Ui, report: Option<(&TrainingReport, u64)>, busy: bool, commands: &mut Vec<Command>) {
-        let Some((r, report_id)) = report else {
+    pub fn ui(&mut self, ui: &mut Ui, cx: &mut PanelContext<'_>) {
+        let busy = cx.busy.is(JobKind::Rules);
+        let commands = &mut *cx.commands;
+        let report_id = cx.session.report_id;
+        let Some(r) = cx.session.report.as_deref() else {
             egui::CentralPanel::default_margins().show(ui, |ui| {
                 ui.add_space(20.0);
                 ui.label(RichText::new("Train a model first (Train tab); its rules appear here.").weak());
@@ -139,7 +204,7 @@ impl RulesPanel {
         if self.computed_for.as_ref() != Some(&wanted) && !busy {
             self.computed_for = Some(wanted);
             let rounding = self.digits.map(|d| Rounding { digits: Some(d), ..Rounding::default() });
-            commands.push(Command::ComputeRules { simplify: self.simplify.clone(), rounding });
+            commands.push(Command::Work(super::Work::Rules(Request { simplify: self.simplify.clone(), rounding })));
         }
         if self.result.as_ref().is_some_and(|res| res.report_id != report_id) {
             self.result = None;
@@ -176,10 +241,10 @@ impl RulesPanel {
             ui.label(format!("{} rows where the surrogate decides otherwise than the SVM.", res.disagreements.len()));
             if !res.disagreements.is_empty() && ui.button("Show them in the data table").clicked() {
                 let rows: Vec<usize> = res.disagreements.iter().map(|d| d.row).collect();
-                commands.push(Command::HighlightRows {
+                commands.push(Command::Show(Show::Rows {
                     label: "rows where the surrogate and the SVM disagree".into(),
                     rows,
-                });
+                }));
             }
             ui.separator();
         }
@@ -221,6 +286,7 @@ impl RulesPanel {
                 .clicked()
             {
                 self.accepted_rounding = Some(Rounding { digits: self.digits, ..Rounding::default() });
+                commands.push(Command::Edit(Edit::SetRules { rules: Some(Arc::new(p.rules.clone())), by_user: true }));
             }
         }
         ui.separator();
@@ -283,7 +349,7 @@ impl RulesPanel {
                 && ui.button(format!("Show rule {}'s rows in the data table", sel + 1)).clicked()
             {
                 let rows = self.rule_rows(sel);
-                commands.push(Command::HighlightRows { label: format!("rows decided by rule {}", sel + 1), rows });
+                commands.push(Command::Show(Show::Rows { label: format!("rows decided by rule {}", sel + 1), rows }));
             }
         });
         let f = self.filter.to_lowercase();

@@ -9,14 +9,22 @@
 use egui::{Color32, RichText, Ui};
 use egui_plot::{Legend, Line, Plot, PlotPoints, Points};
 
+use std::time::Duration;
+
+use super::PanelContext;
 use super::tree_view::TreeView;
-use crate::app::Command;
+use crate::app::command::{Command, Edit, Tab};
+use crate::app::jobs::{JobKind, JobSpec};
+use crate::app::session::Session;
 use crate::data::split::SplitMethod;
 use crate::data::{Dataset, Role};
 use crate::metrics::{ClassificationMetrics, ConfusionMatrix};
 use crate::model::cart::{Criterion, TreeParams};
+use crate::model::search::{SearchResult, default_grid, grid_search};
 use crate::model::svm::{Gamma, KernelKind, SvmParams, estimate_fit_secs};
-use crate::model::train::{BinaryCurves, Evaluation, MissingStrategy, TrainSettings, TrainingReport, guess_task};
+use crate::model::train::{
+    BinaryCurves, Evaluation, MissingStrategy, TrainSettings, TrainingReport, guess_task, train,
+};
 use crate::model::{ModelParams, Task};
 
 /// Which results view is shown.
@@ -27,6 +35,44 @@ pub enum ResultsView {
     Evaluation,
     /// The tree diagram.
     Tree,
+}
+
+/// Work the Train panel asks for.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Request {
+    /// Train a model with these settings.
+    Train(Box<TrainSettings>),
+    /// Score a grid of settings around these by cross-validation, then train the best.
+    Search(Box<TrainSettings>),
+}
+
+/// What that work hands back.
+pub enum Done {
+    /// A trained model.
+    Trained(Box<TrainingReport>),
+    /// A finished search (the best settings are trained next).
+    Searched {
+        /// Scores per candidate.
+        result: SearchResult,
+        /// The settings it started from.
+        settings: Box<TrainSettings>,
+    },
+}
+
+impl Request {
+    /// The job for this request on the session's data.
+    pub fn job(self, session: &Session) -> Option<JobSpec<Done>> {
+        let ds = session.dataset.clone()?;
+        Some(match self {
+            Self::Train(settings) => JobSpec::new(JobKind::Model, "Training", move |p| {
+                Ok(Done::Trained(Box::new(train(&ds, &settings, p)?)))
+            }),
+            Self::Search(settings) => JobSpec::new(JobKind::Model, "Searching settings", move |p| {
+                let result = grid_search(&ds, &settings, &default_grid(&settings.params), 5, p)?;
+                Ok(Done::Searched { result, settings })
+            }),
+        })
+    }
 }
 
 /// What the Train panel remembers.
@@ -103,22 +149,51 @@ impl TrainPanel {
         }
     }
 
-    /// Draws the panel. `report_id` changes whenever a new report arrives.
-    pub fn ui(
-        &mut self,
-        ui: &mut Ui,
-        ds: &Dataset,
-        report: Option<(&TrainingReport, u64)>,
-        busy: bool,
-        commands: &mut Vec<Command>,
-    ) {
+    /// Takes back the result of the panel's work; returns a message for the status bar.
+    pub fn receive(&mut self, done: Done, elapsed: Duration, commands: &mut Vec<Command>) -> Option<String> {
+        match done {
+            Done::Trained(report) => {
+                let text =
+                    format!("Trained a {} in {:.1} s", report.settings.params.kind_label(), elapsed.as_secs_f64());
+                commands.push(Command::Edit(Edit::SetReport(std::sync::Arc::new(*report))));
+                commands.push(Command::ShowTab(Tab::Train));
+                Some(text)
+            }
+            Done::Searched { result, settings } => {
+                let c = result.candidates.get(result.best)?;
+                let best = &c.params;
+                match best {
+                    ModelParams::Tree(p) => self.tree = p.clone(),
+                    ModelParams::Svm(p) => self.svm = p.clone(),
+                }
+                let mut s = *settings;
+                s.params = best.clone();
+                commands.push(Command::Work(super::Work::Train(Request::Train(Box::new(s)))));
+                Some(format!(
+                    "Best of {} settings by {}: {} ({:.3} ± {:.3}); training it now",
+                    result.candidates.len(),
+                    result.metric.replace('_', " "),
+                    best.describe(result.task),
+                    c.score.mean,
+                    c.score.std
+                ))
+            }
+        }
+    }
+
+    /// Draws the panel.
+    pub fn ui(&mut self, ui: &mut Ui, cx: &mut PanelContext<'_>) {
+        let Some(ds) = cx.session.dataset.clone() else { return };
+        let busy = cx.busy.is(JobKind::Model);
         egui::Panel::left("train_settings").resizable(true).default_size(330.0).min_size(280.0).show(ui, |ui| {
             egui::ScrollArea::vertical().id_salt("train_settings_scroll").show(ui, |ui| {
-                self.settings_ui(ui, ds, busy, commands);
+                self.settings_ui(ui, &ds, busy, cx.commands);
             });
         });
-        egui::CentralPanel::default_margins().show(ui, |ui| match report {
-            Some((r, id)) => self.results_ui(ui, r, id),
+        let report = cx.session.report.clone();
+        let report_id = cx.session.report_id;
+        egui::CentralPanel::default_margins().show(ui, |ui| match report.as_deref() {
+            Some(r) => self.results_ui(ui, r, report_id),
             None => {
                 ui.add_space(20.0);
                 ui.label(RichText::new("No model yet. Choose a target and settings, then press Train model.").weak());
@@ -137,7 +212,7 @@ impl TrainPanel {
                     if c.kind != crate::data::ColumnKind::Text
                         && ui.selectable_label(c.role == Role::Target, &c.name).clicked()
                     {
-                        commands.push(Command::SetRole { column: i, role: Role::Target });
+                        commands.push(Command::set_role(i, Role::Target));
                     }
                 }
             });
@@ -163,10 +238,7 @@ impl TrainPanel {
                     if matches!(c.role, Role::Feature | Role::Ignore) {
                         let mut on = c.role == Role::Feature;
                         if ui.checkbox(&mut on, &c.name).changed() {
-                            commands.push(Command::SetRole {
-                                column: i,
-                                role: if on { Role::Feature } else { Role::Ignore },
-                            });
+                            commands.push(Command::set_role(i, if on { Role::Feature } else { Role::Ignore }));
                         }
                     }
                 }
@@ -232,14 +304,14 @@ impl TrainPanel {
                 egui::Button::new(RichText::new("Train model").strong()).min_size([110.0, 28.0].into()),
             );
             if train.clicked() {
-                commands.push(Command::Train(Box::new(self.settings(ds))));
+                commands.push(Command::Work(super::Work::Train(Request::Train(Box::new(self.settings(ds))))));
             }
             let search =
                 ui.add_enabled(ready, egui::Button::new("Search settings").min_size([0.0, 28.0].into())).on_hover_text(
                     "Score a small grid of settings by 5-fold cross-validation on the training rows and keep the best",
                 );
             if search.clicked() {
-                commands.push(Command::Search(Box::new(self.settings(ds))));
+                commands.push(Command::Work(super::Work::Train(Request::Search(Box::new(self.settings(ds))))));
             }
         });
         if ds.target().is_none() {
