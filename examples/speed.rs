@@ -17,6 +17,8 @@
 //! cargo run --release --example speed -- --data-dir ../shared/bench-data
 //! ```
 
+// A measurement script: its main runs the steps one after another and reads best in one piece.
+#![allow(clippy::too_many_lines)]
 // A measuring program: casts turn row counts and random numbers into indices and back.
 #![allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
 // It reads benchmark data of a known shape, whose rows and columns its indices stay within.

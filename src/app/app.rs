@@ -409,7 +409,7 @@ impl GlassboxApp {
     }
 }
 
-/// Frame times for measurement; see [`super::frame_log`].
+/// The window under eframe: one frame per call, preferences saved on exit.
 impl eframe::App for GlassboxApp {
     fn ui(&mut self, ui: &mut Ui, frame: &mut eframe::Frame) {
         let started = Instant::now();

@@ -8,8 +8,10 @@ use clap::Args;
 use serde_json::{Map, Value, json};
 
 use super::whatif::{open_project, probabilities_json, value_json};
-use crate::model::Task;
-use crate::plan::{Bound, CfMethod, CfStatus, Constraints, CounterfactualOptions, Want};
+use crate::model::{Prediction, Task};
+use crate::plan::{
+    Bound, CfMethod, CfStatus, Constraints, CounterfactualOptions, Counterfactuals, Planner, Scenario, Want,
+};
 use crate::progress::Progress;
 
 /// Arguments of `counterfactual`.
@@ -63,96 +65,117 @@ pub(super) fn run(args: &CounterfactualArgs) -> anyhow::Result<()> {
         seed: args.seed,
     };
     let result = planner.counterfactuals(&scenario, &want, &options, &Progress::new())?;
-    let values = scenario.values();
-    let now = planner.predict(&values);
-    let probability_of = |value: f64, probabilities: &[f64]| -> Option<f64> {
-        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
-        probabilities.get(value.max(0.0) as usize).copied()
-    };
-    let prediction_json = |value: f64| match model.task {
-        Task::Classification => Value::String(model.format_prediction(value)),
-        Task::Regression => json!(value),
-    };
-    let method = match result.method {
-        CfMethod::TreeRegions => "tree_regions",
-        _ => "search",
-    };
-    let status = match result.status {
-        CfStatus::Found => "found",
-        CfStatus::AlreadyWanted => "already_wanted",
-        CfStatus::NoneWithinBounds => "none_within_bounds",
-        CfStatus::Impossible => "impossible",
-    };
-
+    let now = planner.predict(&scenario.values());
+    let answer = Answer { args, planner: &planner, want: &want, scenario: &scenario, result: &result, now: &now };
     if args.json {
-        let list: Vec<Value> = result
-            .found
-            .iter()
-            .map(|c| {
-                let changes: Map<String, Value> =
-                    c.changes.iter().map(|ch| (ch.name.clone(), value_json(&planner, ch.feature, ch.to))).collect();
-                json!({
-                    "changes": changes,
-                    "prediction": prediction_json(c.prediction),
-                    "probability": probability_of(c.prediction, &c.probabilities),
-                    "probabilities": probabilities_json(model, &c.probabilities),
-                    "cost": c.cost,
-                    "n_changed": c.changes.len(),
-                    "in_envelope": c.in_envelope,
-                })
-            })
-            .collect();
-        let v = json!({
-            "row": args.row,
-            "want": want.describe(model),
-            "status": status,
-            "method": method,
-            "exact": result.exact,
-            "evaluations": result.evaluations,
-            "message": result.message,
-            "vary": scenario.controllable(),
-            "original": {
-                "prediction": prediction_json(now.value),
-                "probability": probability_of(now.value, &now.probabilities),
-            },
-            "counterfactuals": list,
-        });
-        println!("{}", serde_json::to_string_pretty(&v)?);
+        println!("{}", serde_json::to_string_pretty(&json_report(&answer))?);
     } else {
-        let mut out = String::new();
-        let _ = write!(out, "row {} gives {}", args.row, model.format_prediction(now.value));
-        if let Some(p) = probability_of(now.value, &now.probabilities) {
-            let _ = write!(out, " (probability {p:.4})");
-        }
-        let _ = writeln!(out, "; wanted: {}", want.describe(model));
-        let _ = writeln!(out, "may change: {}", scenario.controllable().join(", "));
-        for (i, c) in result.found.iter().enumerate() {
-            let changes: Vec<String> =
-                c.changes.iter().map(|ch| format!("{}: {} -> {}", ch.name, ch.from_text, ch.text)).collect();
-            let _ = write!(out, "{}. {}  => {}", i + 1, changes.join(", "), c.label);
-            if let Some(p) = probability_of(c.prediction, &c.probabilities) {
-                let _ = write!(out, " (probability {p:.4})");
-            }
-            let _ = writeln!(
-                out,
-                ", cost {:.3}{}",
-                c.cost,
-                if c.in_envelope { "" } else { ", outside the training envelope" }
-            );
-            let sets: Vec<String> = c.changes.iter().map(|ch| format!("--set \"{}={}\"", ch.name, ch.text)).collect();
-            let _ = writeln!(
-                out,
-                "   check: glassbox whatif {} --row {} {}",
-                args.project.display(),
-                args.row,
-                sets.join(" ")
-            );
-        }
-        let _ = writeln!(out, "{} ({method}, {} model evaluations)", result.message, result.evaluations);
-        print!("{out}");
+        print!("{}", text_report(&answer));
     }
     if matches!(result.status, CfStatus::NoneWithinBounds | CfStatus::Impossible) {
         eprintln!("note: {}", result.message);
     }
     Ok(())
+}
+
+/// What the search found, with what it needs to be reported.
+struct Answer<'a> {
+    args: &'a CounterfactualArgs,
+    planner: &'a Planner,
+    want: &'a Want,
+    scenario: &'a Scenario,
+    result: &'a Counterfactuals,
+    now: &'a Prediction,
+}
+
+/// The probability of the predicted class, when there are classes.
+fn probability_of(value: f64, probabilities: &[f64]) -> Option<f64> {
+    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+    probabilities.get(value.max(0.0) as usize).copied()
+}
+
+fn method_name(result: &Counterfactuals) -> &'static str {
+    match result.method {
+        CfMethod::TreeRegions => "tree_regions",
+        _ => "search",
+    }
+}
+
+fn json_report(a: &Answer<'_>) -> Value {
+    let model = a.planner.model();
+    let prediction_json = |value: f64| match model.task {
+        Task::Classification => Value::String(model.format_prediction(value)),
+        Task::Regression => json!(value),
+    };
+    let status = match a.result.status {
+        CfStatus::Found => "found",
+        CfStatus::AlreadyWanted => "already_wanted",
+        CfStatus::NoneWithinBounds => "none_within_bounds",
+        CfStatus::Impossible => "impossible",
+    };
+    let list: Vec<Value> = a
+        .result
+        .found
+        .iter()
+        .map(|c| {
+            let changes: Map<String, Value> =
+                c.changes.iter().map(|ch| (ch.name.clone(), value_json(a.planner, ch.feature, ch.to))).collect();
+            json!({
+                "changes": changes,
+                "prediction": prediction_json(c.prediction),
+                "probability": probability_of(c.prediction, &c.probabilities),
+                "probabilities": probabilities_json(model, &c.probabilities),
+                "cost": c.cost,
+                "n_changed": c.changes.len(),
+                "in_envelope": c.in_envelope,
+            })
+        })
+        .collect();
+    json!({
+        "row": a.args.row,
+        "want": a.want.describe(model),
+        "status": status,
+        "method": method_name(a.result),
+        "exact": a.result.exact,
+        "evaluations": a.result.evaluations,
+        "message": a.result.message,
+        "vary": a.scenario.controllable(),
+        "original": {
+            "prediction": prediction_json(a.now.value),
+            "probability": probability_of(a.now.value, &a.now.probabilities),
+        },
+        "counterfactuals": list,
+    })
+}
+
+fn text_report(a: &Answer<'_>) -> String {
+    let model = a.planner.model();
+    let mut out = String::new();
+    let _ = write!(out, "row {} gives {}", a.args.row, model.format_prediction(a.now.value));
+    if let Some(p) = probability_of(a.now.value, &a.now.probabilities) {
+        let _ = write!(out, " (probability {p:.4})");
+    }
+    let _ = writeln!(out, "; wanted: {}", a.want.describe(model));
+    let _ = writeln!(out, "may change: {}", a.scenario.controllable().join(", "));
+    for (i, c) in a.result.found.iter().enumerate() {
+        let changes: Vec<String> =
+            c.changes.iter().map(|ch| format!("{}: {} -> {}", ch.name, ch.from_text, ch.text)).collect();
+        let _ = write!(out, "{}. {}  => {}", i + 1, changes.join(", "), c.label);
+        if let Some(p) = probability_of(c.prediction, &c.probabilities) {
+            let _ = write!(out, " (probability {p:.4})");
+        }
+        let envelope = if c.in_envelope { "" } else { ", outside the training envelope" };
+        let _ = writeln!(out, ", cost {:.3}{envelope}", c.cost);
+        let sets: Vec<String> = c.changes.iter().map(|ch| format!("--set \"{}={}\"", ch.name, ch.text)).collect();
+        let _ = writeln!(
+            out,
+            "   check: glassbox whatif {} --row {} {}",
+            a.args.project.display(),
+            a.args.row,
+            sets.join(" ")
+        );
+    }
+    let _ =
+        writeln!(out, "{} ({}, {} model evaluations)", a.result.message, method_name(a.result), a.result.evaluations);
+    out
 }

@@ -46,18 +46,10 @@ pub struct ColumnReport<'a> {
     pub role: &'static str,
     /// Unit from the name, or null.
     pub unit: Option<&'a str>,
-    /// Missing cells.
-    pub missing: usize,
-    /// Statistics over non-missing cells (null for texts).
-    pub min: Option<f64>,
-    /// Largest value.
-    pub max: Option<f64>,
-    /// Mean.
-    pub mean: Option<f64>,
-    /// Sample standard deviation.
-    pub std: Option<f64>,
-    /// Distinct non-missing values.
-    pub distinct: usize,
+    /// Counts and statistics over the non-missing cells (min, max, mean and sample standard
+    /// deviation are null for texts), as the data module computes them.
+    #[serde(flatten)]
+    pub stats: &'a crate::data::ColumnStats,
     /// Levels of a categorical column (at most 100).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub levels: Option<&'a [String]>,
@@ -75,12 +67,7 @@ impl<'a> ColumnReport<'a> {
             kind: c.kind.label(),
             role: c.role.label(),
             unit: c.unit.as_deref(),
-            missing: c.stats.missing,
-            min: c.stats.min,
-            max: c.stats.max,
-            mean: c.stats.mean,
-            std: c.stats.std,
-            distinct: c.stats.distinct,
+            stats: &c.stats,
             levels,
             note: c.note.as_deref(),
         }

@@ -10,7 +10,7 @@ use serde_json::{Map, Value, json};
 
 use crate::data::Dataset;
 use crate::model::{Output, Task, TrainedModel};
-use crate::plan::{Planner, PlannerOptions, Scenario};
+use crate::plan::{Planner, PlannerOptions, Scenario, WhatIf};
 use crate::progress::Progress;
 use crate::project::Project;
 
@@ -94,8 +94,7 @@ pub(super) fn run(args: &WhatifArgs) -> anyhow::Result<()> {
     }
     let values = scenario.values();
     let w = planner.what_if(&values, &Progress::new())?;
-    let model = planner.model();
-    let names = model.feature_names();
+    let names = planner.model().feature_names();
     // (feature, name, new value, original value) of each feature the assignments changed.
     let changed: Vec<(usize, &str, f64, f64)> = names
         .iter()
@@ -104,103 +103,11 @@ pub(super) fn run(args: &WhatifArgs) -> anyhow::Result<()> {
         .filter(|&(_, (_, (&v, &o)))| v != o && !(v.is_nan() && o.is_nan()))
         .map(|(j, (&name, (&v, &o)))| (j, name, v, o))
         .collect();
-    let attribution = w.attribution.as_ref();
-    let warning = w.envelope.warning(&model.pipeline.features);
-
+    let answer = Answer { row: args.row, planner: &planner, output, values: &values, changed: &changed, w: &w };
     if args.json {
-        let mut features = Map::new();
-        let mut shap = Map::new();
-        for (j, (name, &v)) in names.iter().zip(&values).enumerate() {
-            features.insert((*name).to_owned(), value_json(&planner, j, v));
-            if let Some(a) = attribution {
-                shap.insert((*name).to_owned(), json!(a.values.get(j)));
-            }
-        }
-        let changes: Map<String, Value> =
-            changed.iter().map(|&(j, name, v, _)| (name.to_owned(), value_json(&planner, j, v))).collect();
-        let prediction = match model.task {
-            Task::Classification => Value::String(w.label.clone()),
-            Task::Regression => json!(w.prediction),
-        };
-        let v = json!({
-            "row": args.row,
-            "values": features,
-            "changed": changes,
-            "prediction": prediction,
-            "probability": w.probability(),
-            "probabilities": probabilities_json(model, &w.probabilities),
-            "explained": output_label(model, output),
-            "shap_base": attribution.map(|a| a.base),
-            "shap": shap,
-            "shap_method": attribution.map(|a| a.method.label()),
-            "in_envelope": w.envelope.in_envelope,
-            "envelope": {
-                "in_range": w.envelope.in_range,
-                "out_of_range": w.envelope.out_of_range.iter().map(|r| r.name.clone()).collect::<Vec<_>>(),
-                "near_training": w.envelope.near_training,
-                "distance": w.envelope.distance,
-                "threshold": serde_json::Number::from_f64(w.envelope.threshold).map_or(Value::Null, Value::Number),
-                "typical": w.envelope.typical,
-            },
-            "warning": warning,
-        });
-        println!("{}", serde_json::to_string_pretty(&v)?);
+        println!("{}", serde_json::to_string_pretty(&json_report(&answer))?);
     } else {
-        let mut out = String::new();
-        let _ = write!(out, "row {}", args.row);
-        if !changed.is_empty() {
-            let parts: Vec<String> = changed
-                .iter()
-                .map(|&(j, name, v, o)| {
-                    format!("{name} = {} (was {})", planner.format_value(j, v), planner.format_value(j, o))
-                })
-                .collect();
-            let _ = write!(out, " with {}", parts.join(", "));
-        }
-        out.push('\n');
-        match model.task {
-            Task::Classification => {
-                let _ =
-                    writeln!(out, "prediction: {} (probability {:.4})", w.label, w.probability().unwrap_or(f64::NAN));
-                let probs: Vec<String> =
-                    model.classes.iter().zip(&w.probabilities).map(|(c, p)| format!("{c} = {p:.4}")).collect();
-                let _ = writeln!(out, "probabilities: {}", probs.join(", "));
-            }
-            Task::Regression => {
-                let _ = writeln!(out, "prediction: {} = {}", model.target, w.label);
-            }
-        }
-        let e = &w.envelope;
-        let _ = writeln!(
-            out,
-            "envelope: {} (distance to the nearest training rows {:.3}; 99 % of training rows lie within {:.3})",
-            if e.in_envelope { "inside" } else { "OUTSIDE" },
-            e.distance,
-            e.threshold
-        );
-        if let Some(warning) = &warning {
-            let _ = writeln!(out, "warning: {warning}");
-        }
-        if let Some(a) = attribution {
-            let _ = writeln!(
-                out,
-                "SHAP values of {} ({}), base {:.4}:",
-                output_label(model, output),
-                a.method.label(),
-                a.base
-            );
-            // (feature, SHAP value), largest magnitude first.
-            let mut order: Vec<(usize, f64)> = a.values.iter().copied().enumerate().collect();
-            order.sort_by(|x, y| y.1.abs().total_cmp(&x.1.abs()).then(x.0.cmp(&y.0)));
-            let width = names.iter().map(|n| n.chars().count()).max().unwrap_or(0) + 12;
-            for (j, phi) in order {
-                let name = names.get(j).copied().unwrap_or("?");
-                let value = values.get(j).copied().unwrap_or(f64::NAN);
-                let label = format!("{name} = {}", planner.format_value(j, value));
-                let _ = writeln!(out, "  {label:<width$} {phi:+.4}");
-            }
-        }
-        print!("{out}");
+        print!("{}", text_report(&answer));
     }
     if let Some(name) = &args.save_scenario {
         scenario.name.clone_from(name);
@@ -210,4 +117,116 @@ pub(super) fn run(args: &WhatifArgs) -> anyhow::Result<()> {
         eprintln!("saved scenario '{name}' in {}", args.project.display());
     }
     Ok(())
+}
+
+/// A what-if answer with what it needs to be reported.
+struct Answer<'a> {
+    row: usize,
+    planner: &'a Planner,
+    output: Output,
+    values: &'a [f64],
+    /// (feature, name, new value, original value) of each changed feature.
+    changed: &'a [(usize, &'a str, f64, f64)],
+    w: &'a WhatIf,
+}
+
+fn json_report(a: &Answer<'_>) -> Value {
+    let (model, w) = (a.planner.model(), a.w);
+    let attribution = w.attribution.as_ref();
+    let mut features = Map::new();
+    let mut shap = Map::new();
+    for (j, (name, &v)) in model.feature_names().iter().zip(a.values).enumerate() {
+        features.insert((*name).to_owned(), value_json(a.planner, j, v));
+        if let Some(at) = attribution {
+            shap.insert((*name).to_owned(), json!(at.values.get(j)));
+        }
+    }
+    let changes: Map<String, Value> =
+        a.changed.iter().map(|&(j, name, v, _)| (name.to_owned(), value_json(a.planner, j, v))).collect();
+    let prediction = match model.task {
+        Task::Classification => Value::String(w.label.clone()),
+        Task::Regression => json!(w.prediction),
+    };
+    json!({
+        "row": a.row,
+        "values": features,
+        "changed": changes,
+        "prediction": prediction,
+        "probability": w.probability(),
+        "probabilities": probabilities_json(model, &w.probabilities),
+        "explained": output_label(model, a.output),
+        "shap_base": attribution.map(|at| at.base),
+        "shap": shap,
+        "shap_method": attribution.map(|at| at.method.label()),
+        "in_envelope": w.envelope.in_envelope,
+        "envelope": {
+            "in_range": w.envelope.in_range,
+            "out_of_range": w.envelope.out_of_range.iter().map(|r| r.name.clone()).collect::<Vec<_>>(),
+            "near_training": w.envelope.near_training,
+            "distance": w.envelope.distance,
+            "threshold": serde_json::Number::from_f64(w.envelope.threshold).map_or(Value::Null, Value::Number),
+            "typical": w.envelope.typical,
+        },
+        "warning": w.envelope.warning(&model.pipeline.features),
+    })
+}
+
+fn text_report(a: &Answer<'_>) -> String {
+    let (model, w, planner) = (a.planner.model(), a.w, a.planner);
+    let mut out = String::new();
+    let _ = write!(out, "row {}", a.row);
+    if !a.changed.is_empty() {
+        let parts: Vec<String> = a
+            .changed
+            .iter()
+            .map(|&(j, name, v, o)| {
+                format!("{name} = {} (was {})", planner.format_value(j, v), planner.format_value(j, o))
+            })
+            .collect();
+        let _ = write!(out, " with {}", parts.join(", "));
+    }
+    out.push('\n');
+    match model.task {
+        Task::Classification => {
+            let _ = writeln!(out, "prediction: {} (probability {:.4})", w.label, w.probability().unwrap_or(f64::NAN));
+            let probs: Vec<String> =
+                model.classes.iter().zip(&w.probabilities).map(|(c, p)| format!("{c} = {p:.4}")).collect();
+            let _ = writeln!(out, "probabilities: {}", probs.join(", "));
+        }
+        Task::Regression => {
+            let _ = writeln!(out, "prediction: {} = {}", model.target, w.label);
+        }
+    }
+    let e = &w.envelope;
+    let _ = writeln!(
+        out,
+        "envelope: {} (distance to the nearest training rows {:.3}; 99 % of training rows lie within {:.3})",
+        if e.in_envelope { "inside" } else { "OUTSIDE" },
+        e.distance,
+        e.threshold
+    );
+    if let Some(warning) = e.warning(&model.pipeline.features) {
+        let _ = writeln!(out, "warning: {warning}");
+    }
+    if let Some(at) = &w.attribution {
+        let names = model.feature_names();
+        let _ = writeln!(
+            out,
+            "SHAP values of {} ({}), base {:.4}:",
+            output_label(model, a.output),
+            at.method.label(),
+            at.base
+        );
+        // (feature, SHAP value), largest magnitude first.
+        let mut order: Vec<(usize, f64)> = at.values.iter().copied().enumerate().collect();
+        order.sort_by(|x, y| y.1.abs().total_cmp(&x.1.abs()).then(x.0.cmp(&y.0)));
+        let width = names.iter().map(|n| n.chars().count()).max().unwrap_or(0) + 12;
+        for (j, phi) in order {
+            let name = names.get(j).copied().unwrap_or("?");
+            let value = a.values.get(j).copied().unwrap_or(f64::NAN);
+            let label = format!("{name} = {}", planner.format_value(j, value));
+            let _ = writeln!(out, "  {label:<width$} {phi:+.4}");
+        }
+    }
+    out
 }

@@ -9,7 +9,7 @@ use std::path::Path;
 
 use calamine::{Data, Reader as _};
 
-use super::csv::{column_names, file_name};
+use super::naming::{column_names, file_name};
 use super::typing::{Cell, ColumnContext, build_column};
 use super::{Column, Dataset};
 use crate::error::{Error, Result};

@@ -8,6 +8,7 @@
 mod csv;
 mod excel;
 mod load;
+mod naming;
 mod parquet;
 mod roles;
 pub mod split;

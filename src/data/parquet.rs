@@ -6,7 +6,7 @@ use std::path::Path;
 
 use polars::prelude::{DataType, ParquetReader, SerReader as _, TimeUnit};
 
-use super::csv::file_name;
+use super::naming::file_name;
 use super::typing::{Cell, ColumnContext, build_column};
 use super::{Column, Dataset};
 use crate::error::{Error, Result};

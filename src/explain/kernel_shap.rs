@@ -295,7 +295,17 @@ fn plan_coalitions(m: usize, n_samples: usize, rng: &mut ChaCha8Rng) -> Coalitio
     let n_samples = n_samples.min(max_coalitions(m));
     let mut plan =
         CoalitionPlan { m, masks: Vec::with_capacity(n_samples * m), weights: Vec::with_capacity(n_samples) };
+    let weight_vector = size_weights(m);
+    let num_full = enumerate_full_sizes(&mut plan, &weight_vector, n_samples);
+    if num_full < m / 2 {
+        sample_remaining_sizes(&mut plan, &weight_vector, num_full, n_samples, rng);
+    }
+    plan
+}
 
+/// The kernel weight of each subset size 1..=m/2, paired sizes (a subset and its complement)
+/// counted twice, normalised to sum to 1.
+fn size_weights(m: usize) -> Vec<f64> {
     let num_subset_sizes = m / 2; // ceil((m − 1) / 2)
     let num_paired = (m - 1) / 2; // floor((m − 1) / 2)
     let mf = m as f64;
@@ -308,11 +318,17 @@ fn plan_coalitions(m: usize, n_samples: usize, rng: &mut ChaCha8Rng) -> Coalitio
     for w in &mut weight_vector {
         *w /= total;
     }
+    weight_vector
+}
 
-    // Enumerate whole subset sizes while the budget covers them at their share of the weight.
+/// Enumerates whole subset sizes while the budget covers them at their share of the weight;
+/// returns how many sizes were enumerated.
+fn enumerate_full_sizes(plan: &mut CoalitionPlan, weight_vector: &[f64], n_samples: usize) -> usize {
+    let m = plan.m;
+    let (num_subset_sizes, num_paired) = (m / 2, (m - 1) / 2);
     let mut num_full = 0;
     let mut samples_left = n_samples as f64;
-    let mut remaining = weight_vector.clone();
+    let mut remaining = weight_vector.to_vec();
     let mut mask = vec![false; m];
     for s in 1..=num_subset_sizes {
         let paired = s <= num_paired;
@@ -346,22 +362,33 @@ fn plan_coalitions(m: usize, n_samples: usize, rng: &mut ChaCha8Rng) -> Coalitio
             }
         });
     }
+    num_full
+}
 
-    if num_full == num_subset_sizes {
-        return plan;
-    }
+/// Draws coalitions of the sizes not enumerated (with their complements for paired sizes) as
+/// shap does, repeated draws adding weight, then gives them those sizes' share of the weight.
+fn sample_remaining_sizes(
+    plan: &mut CoalitionPlan,
+    weight_vector: &[f64],
+    num_full: usize,
+    n_samples: usize,
+    rng: &mut ChaCha8Rng,
+) {
+    let m = plan.m;
+    let num_paired = (m - 1) / 2;
     let n_fixed = plan.len();
     let mut samples_left = n_samples.saturating_sub(n_fixed);
-    let mut draw_weights = weight_vector.clone();
+    let mut draw_weights = weight_vector.to_vec();
     for w in draw_weights.iter_mut().take(num_paired) {
         *w /= 2.0; // each draw of a paired size yields two samples
     }
     let Ok(size_distribution) = WeightedIndex::new(&draw_weights[num_full..]) else {
-        return plan;
+        return;
     };
     // shap draws 4 × samples_left sizes up front and stops when they run out.
     let mut draws_left = 4 * samples_left;
     let mut seen: HashMap<Vec<bool>, usize> = HashMap::new();
+    let mut mask = vec![false; m];
     while samples_left > 0 && draws_left > 0 {
         draws_left -= 1;
         let s = size_distribution.sample(rng) + num_full + 1;
@@ -398,7 +425,6 @@ fn plan_coalitions(m: usize, n_samples: usize, rng: &mut ChaCha8Rng) -> Coalitio
             *w *= weight_left / drawn;
         }
     }
-    plan
 }
 
 /// Calls `f` with each `k`-subset of `0..n` in lexicographic order (as Python's

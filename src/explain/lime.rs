@@ -67,7 +67,8 @@ impl QuartileBins {
     fn from_column(values: &[f64]) -> Self {
         let mut sorted = values.to_vec();
         sorted.sort_by(f64::total_cmp);
-        let mut edges: Vec<f64> = [25.0, 50.0, 75.0].iter().map(|&q| percentile_sorted(&sorted, q)).collect();
+        let mut edges: Vec<f64> =
+            [25.0, 50.0, 75.0].iter().map(|&q| crate::numeric::percentile_sorted(&sorted, q)).collect();
         edges.dedup();
         let n_bins = edges.len() + 1;
         let mut members: Vec<Vec<f64>> = vec![Vec::new(); n_bins];
@@ -101,22 +102,6 @@ impl QuartileBins {
 
 fn bin_index(edges: &[f64], value: f64) -> usize {
     edges.partition_point(|&e| e < value)
-}
-
-/// `numpy.percentile(values, q)` with its default linear method, on sorted values, computed the
-/// way numpy does (including its two-sided interpolation) so the edges agree to the last bit.
-#[allow(clippy::many_single_char_names)] // numpy's names
-fn percentile_sorted(sorted: &[f64], q: f64) -> f64 {
-    let n = sorted.len();
-    let virtual_index = q / 100.0 * (n - 1) as f64;
-    let below = virtual_index.floor();
-    let gamma = virtual_index - below;
-    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)] // 0 ≤ below ≤ n − 1
-    let i = below as usize;
-    let a = sorted[i];
-    let b = sorted[(i + 1).min(n - 1)];
-    let diff = b - a;
-    if gamma >= 0.5 { b - diff * (1.0 - gamma) } else { a + diff * gamma }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -581,13 +566,7 @@ fn weighted_ridge(x: &Matrix, y: &[f64], w: &[f64], alpha: f64) -> RidgeFit {
         ss_res += wi * (yi - fitted).powi(2);
         ss_tot += wi * (yi - y_mean).powi(2);
     }
-    let r2 = if ss_tot > 0.0 {
-        1.0 - ss_res / ss_tot
-    } else if ss_res == 0.0 {
-        1.0
-    } else {
-        0.0
-    };
+    let r2 = crate::numeric::r2_from_sums(ss_res, ss_tot);
     RidgeFit { intercept, coefficients, r2 }
 }
 
@@ -664,8 +643,8 @@ mod tests {
         }
         // Odd and even counts, ties and the two-sided interpolation.
         let sorted = [1.0, 2.0, 2.0, 3.5, 10.0];
-        assert_eq!(percentile_sorted(&sorted, 25.0), 2.0);
-        assert_eq!(percentile_sorted(&[1.0, 2.0, 4.0, 8.0], 75.0), 5.0);
+        assert_eq!(crate::numeric::percentile_sorted(&sorted, 25.0), 2.0);
+        assert_eq!(crate::numeric::percentile_sorted(&[1.0, 2.0, 4.0, 8.0], 75.0), 5.0);
     }
 
     #[test]

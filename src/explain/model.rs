@@ -288,7 +288,7 @@ pub fn permutation(
                 let mean = y.iter().sum::<f64>() / y.len() as f64;
                 let ss_tot: f64 = y.iter().map(|t| (t - mean).powi(2)).sum();
                 let ss_res: f64 = preds.iter().zip(&y).map(|(p, t)| (t - p.value).powi(2)).sum();
-                if ss_tot > 0.0 { 1.0 - ss_res / ss_tot } else { 0.0 }
+                crate::numeric::r2_from_sums(ss_res, ss_tot)
             }
         }
     };

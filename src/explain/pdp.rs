@@ -100,7 +100,10 @@ pub fn feature_grid(values: &[f64], grid_points: usize, percentiles: (f64, f64))
     if distinct.len() < grid_points {
         return Ok(distinct);
     }
-    let (start, stop) = (percentile_sorted(&sorted, low * 100.0), percentile_sorted(&sorted, high * 100.0));
+    let (start, stop) = (
+        crate::numeric::percentile_sorted(&sorted, low * 100.0),
+        crate::numeric::percentile_sorted(&sorted, high * 100.0),
+    );
     if !start.is_finite() || !stop.is_finite() {
         return Err(Error::invalid(format!(
             "the grid percentiles of the feature are {start} and {stop}; remove infinite values first"
@@ -118,21 +121,6 @@ pub fn feature_grid(values: &[f64], grid_points: usize, percentiles: (f64, f64))
     let mut grid: Vec<f64> = (0..grid_points).map(|i| start + i as f64 * spacing).collect();
     grid[grid_points - 1] = stop;
     Ok(grid)
-}
-
-/// `numpy.percentile(values, q)` (linear method) on sorted values, with numpy's interpolation.
-#[allow(clippy::many_single_char_names)] // numpy's names
-fn percentile_sorted(sorted: &[f64], q: f64) -> f64 {
-    let n = sorted.len();
-    let virtual_index = q / 100.0 * (n - 1) as f64;
-    let below = virtual_index.floor();
-    let gamma = virtual_index - below;
-    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)] // 0 ≤ below ≤ n − 1
-    let i = below as usize;
-    let a = sorted[i];
-    let b = sorted[(i + 1).min(n - 1)];
-    let diff = b - a;
-    if gamma >= 0.5 { b - diff * (1.0 - gamma) } else { a + diff * gamma }
 }
 
 /// Rows to use: all, or a seeded sample of `max_rows`, ascending.

@@ -75,14 +75,9 @@ pub struct Pou {
     pub notes: Vec<String>,
 }
 
-/// Builds the function block for `plan`.
-///
-/// # Errors
-/// A block name that is not a valid identifier or clashes with a variable, a bad safe default or
-/// date, or (with `REAL`) thresholds no 32-bit literal can place between two seen values.
-pub fn build(plan: &ExportPlan, options: &ExportOptions) -> Result<Pou> {
-    let fixed = [PREDICTION, CONFIDENCE, SPREAD, VALID, DECISION, CERTAINTY, SPREAD_LOCAL];
-    let name = match &options.name {
+/// The function block's name: the one asked for (checked), else `FB_` and the target's name.
+fn block_name(plan: &ExportPlan, options: &ExportOptions, fixed: &[&str]) -> Result<String> {
+    Ok(match &options.name {
         Some(n) => {
             let n = n.trim();
             if !is_valid_identifier(n) {
@@ -100,21 +95,17 @@ pub fn build(plan: &ExportPlan, options: &ExportOptions) -> Result<Pou> {
             n.to_owned()
         }
         None => format!("FB_{}", identifier(&plan.target)),
-    };
-    let date = options.date.as_deref().map(parse_date).transpose()?;
-    let ty = options.real_type;
-    let real = ty.keyword();
-    let safe = plan.safe_default(options)?;
+    })
+}
 
-    let names: Vec<&str> = plan.features.iter().map(|f| f.name.as_str()).collect();
-    let mut taken: Vec<&str> = fixed.to_vec();
-    taken.push(&name);
-    let ids = identifiers(&names, &taken);
-
+/// The block's variables: inputs in model feature order (with their training ranges or
+/// levels in the comments), the outputs, and the locals holding the decision before the
+/// validity check.
+fn declarations(plan: &ExportPlan, ids: &[String], real: &str) -> (Vec<Var>, Vec<Var>, Vec<Var>) {
     let inputs: Vec<Var> = plan
         .features
         .iter()
-        .zip(&ids)
+        .zip(ids)
         .map(|(f, id)| match f.kind {
             FeatureKind::Numeric => Var {
                 name: id.clone(),
@@ -188,6 +179,28 @@ pub fn build(plan: &ExportPlan, options: &ExportOptions) -> Result<Pou> {
         },
     ];
 
+    (inputs, outputs, locals)
+}
+
+/// Builds the function block for `plan`.
+///
+/// # Errors
+/// A block name that is not a valid identifier or clashes with a variable, a bad safe default or
+/// date, or (with `REAL`) thresholds no 32-bit literal can place between two seen values.
+pub fn build(plan: &ExportPlan, options: &ExportOptions) -> Result<Pou> {
+    let fixed = [PREDICTION, CONFIDENCE, SPREAD, VALID, DECISION, CERTAINTY, SPREAD_LOCAL];
+    let name = block_name(plan, options, &fixed)?;
+    let date = options.date.as_deref().map(parse_date).transpose()?;
+    let ty = options.real_type;
+    let real = ty.keyword();
+    let safe = plan.safe_default(options)?;
+
+    let names: Vec<&str> = plan.features.iter().map(|f| f.name.as_str()).collect();
+    let mut taken: Vec<&str> = fixed.to_vec();
+    taken.push(&name);
+    let ids = identifiers(&names, &taken);
+
+    let (inputs, outputs, locals) = declarations(plan, &ids, real);
     let mut body = Body { out: String::new(), ty, plan, ids: &ids, conflicts: Vec::new(), moved: 0 };
     body.validity();
     match plan.logic {

@@ -55,11 +55,7 @@ fn scores(y: &[f64], yhat: &[f64], scale: f64) -> (f64, f64, f64) {
     let ss_res: f64 = errors().map(|e| e * e).sum();
     let mean = y.iter().map(|a| a / scale).sum::<f64>() / count;
     let ss_tot: f64 = y.iter().map(|a| (a / scale - mean) * (a / scale - mean)).sum();
-    let r2 = match (ss_res == 0.0, ss_tot == 0.0) {
-        (true, _) => 1.0,
-        (false, true) => 0.0,
-        (false, false) => 1.0 - ss_res / ss_tot,
-    };
+    let r2 = crate::numeric::r2_from_sums(ss_res, ss_tot);
     (mae, (ss_res / count).sqrt(), r2)
 }
 

@@ -156,7 +156,8 @@ struct Split {
 /// Nodes with at least this many rows scan and partition their features in parallel.
 const PARALLEL_ROWS: usize = 4096;
 
-fn grow(x: &Matrix, n: usize, target: &Target<'_>, params: &TreeParams, progress: &Progress) -> Result<Tree> {
+/// Refuses data the learner cannot grow a tree on.
+fn check_input(x: &Matrix, n: usize) -> Result<()> {
     let d = x.n_cols();
     if n == 0 || x.n_rows() != n {
         return Err(Error::invalid("a decision tree needs at least one training row with a target"));
@@ -171,20 +172,54 @@ fn grow(x: &Matrix, n: usize, target: &Target<'_>, params: &TreeParams, progress
             pos % d.max(1) + 1
         )));
     }
-    let min_leaf = params.min_samples_leaf.max(1);
-    let min_split = params.min_samples_split.max(2).max(2 * min_leaf);
-    let max_depth = params.max_depth.map_or(usize::MAX, usize::from);
+    Ok(())
+}
 
-    let mut sorted: Vec<SortedFeature> = (0..d)
+/// Every feature's rows sorted by value (ties by row), in parallel over features. The row
+/// count fits in `u32` (checked by [`check_input`]).
+fn sort_features(x: &Matrix, n: usize) -> Vec<SortedFeature> {
+    (0..x.n_cols())
         .into_par_iter()
         .map(|j| {
-            #[allow(clippy::cast_possible_truncation)] // n fits in u32, checked above
+            #[allow(clippy::cast_possible_truncation)] // n fits in u32
             let mut rows: Vec<u32> = (0..n as u32).collect();
             rows.sort_by(|&a, &b| x.get(a as usize, j).total_cmp(&x.get(b as usize, j)).then(a.cmp(&b)));
             let values = rows.iter().map(|&r| x.get(r as usize, j)).collect();
             SortedFeature { rows, values }
         })
-        .collect();
+        .collect()
+}
+
+/// Sends the segment's rows to the split's sides in every feature's list (stably), returning
+/// how many go left.
+fn apply_split(sorted: &mut [SortedFeature], start: usize, end: usize, split: Split, goes_left: &mut [bool]) -> usize {
+    let f = &sorted[split.feature];
+    for (&r, &v) in f.rows[start..end].iter().zip(&f.values[start..end]) {
+        goes_left[r as usize] = v <= split.threshold;
+    }
+    let n_left = f.values[start..end].iter().filter(|&&v| v <= split.threshold).count();
+    let goes_left = &*goes_left;
+    if end - start >= PARALLEL_ROWS {
+        sorted.par_iter_mut().for_each_init(
+            || (Vec::new(), Vec::new()),
+            |(sr, sv), feat| partition(feat, start, end, goes_left, sr, sv),
+        );
+    } else {
+        let (mut sr, mut sv) = (Vec::new(), Vec::new());
+        for feat in sorted.iter_mut() {
+            partition(feat, start, end, goes_left, &mut sr, &mut sv);
+        }
+    }
+    n_left
+}
+
+fn grow(x: &Matrix, n: usize, target: &Target<'_>, params: &TreeParams, progress: &Progress) -> Result<Tree> {
+    check_input(x, n)?;
+    let d = x.n_cols();
+    let min_leaf = params.min_samples_leaf.max(1);
+    let min_split = params.min_samples_split.max(2).max(2 * min_leaf);
+    let max_depth = params.max_depth.map_or(usize::MAX, usize::from);
+    let mut sorted = sort_features(x, n);
     // With no features the tree is one leaf over every row.
     #[allow(clippy::cast_possible_truncation)]
     let identity: Vec<u32> = if d == 0 { (0..n as u32).collect() } else { Vec::new() };
@@ -205,8 +240,6 @@ fn grow(x: &Matrix, n: usize, target: &Target<'_>, params: &TreeParams, progress
         _ => Vec::new(),
     };
     let mut goes_left = vec![false; n];
-    let mut scratch_rows: Vec<u32> = Vec::new();
-    let mut scratch_values: Vec<f64> = Vec::new();
     let mut done_rows = 0usize;
     // (segment start, end, depth, parent, is the left child)
     let mut stack = vec![(0usize, n, 0usize, LEAF, true)];
@@ -243,23 +276,7 @@ fn grow(x: &Matrix, n: usize, target: &Target<'_>, params: &TreeParams, progress
             progress.set_count(done_rows, n);
             continue;
         };
-        // Mark the rows that go left, then partition every feature's segment stably.
-        let f = &sorted[split.feature];
-        for (&r, &v) in f.rows[start..end].iter().zip(&f.values[start..end]) {
-            goes_left[r as usize] = v <= split.threshold;
-        }
-        let n_left = f.values[start..end].iter().filter(|&&v| v <= split.threshold).count();
-        if count >= PARALLEL_ROWS {
-            let goes_left = &goes_left;
-            sorted.par_iter_mut().for_each_init(
-                || (Vec::new(), Vec::new()),
-                |(sr, sv), feat| partition(feat, start, end, goes_left, sr, sv),
-            );
-        } else {
-            for feat in &mut sorted {
-                partition(feat, start, end, &goes_left, &mut scratch_rows, &mut scratch_values);
-            }
-        }
+        let n_left = apply_split(&mut sorted, start, end, split, &mut goes_left);
         tree.feature[id] = split.feature;
         tree.threshold[id] = split.threshold;
         let mid = start + n_left;

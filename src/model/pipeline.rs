@@ -44,6 +44,34 @@ pub struct FeatureSpec {
 }
 
 impl FeatureSpec {
+    /// A numeric feature with its training range and the value a missing input takes.
+    pub fn numeric(name: &str, unit: Option<&str>, min: f64, max: f64, fill: f64) -> Self {
+        Self {
+            name: name.to_owned(),
+            unit: unit.map(str::to_owned),
+            kind: FeatureKind::Numeric,
+            levels: Vec::new(),
+            min,
+            max,
+            fill,
+            integer: false,
+        }
+    }
+
+    /// A categorical feature with its levels and the code a missing input takes.
+    pub fn categorical(name: &str, levels: &[&str], fill: f64) -> Self {
+        Self {
+            name: name.to_owned(),
+            unit: None,
+            kind: FeatureKind::Categorical,
+            levels: levels.iter().map(|&l| l.to_owned()).collect(),
+            min: 0.0,
+            max: levels.len().saturating_sub(1) as f64,
+            fill,
+            integer: false,
+        }
+    }
+
     /// A feature described from a data column, with statistics over `rows`.
     pub fn from_column(c: &Column, rows: &[usize]) -> Self {
         let kind = if c.kind.has_levels() { FeatureKind::Categorical } else { FeatureKind::Numeric };
@@ -246,26 +274,8 @@ mod tests {
 
     fn specs() -> Vec<FeatureSpec> {
         vec![
-            FeatureSpec {
-                name: "Torque [Nm]".into(),
-                unit: Some("Nm".into()),
-                kind: FeatureKind::Numeric,
-                levels: vec![],
-                min: 10.0,
-                max: 30.0,
-                fill: 20.0,
-                integer: false,
-            },
-            FeatureSpec {
-                name: "Type".into(),
-                unit: None,
-                kind: FeatureKind::Categorical,
-                levels: vec!["H".into(), "L".into(), "M".into()],
-                min: 0.0,
-                max: 2.0,
-                fill: 1.0,
-                integer: false,
-            },
+            FeatureSpec::numeric("Torque [Nm]", Some("Nm"), 10.0, 30.0, 20.0),
+            FeatureSpec::categorical("Type", &["H", "L", "M"], 1.0),
         ]
     }
 

@@ -175,6 +175,28 @@ pub fn training_table(ds: &Dataset, settings: &TrainSettings) -> Result<Training
     let task = settings.task.unwrap_or_else(|| guess_task(ds, &settings.target));
     let mut warnings = Vec::new();
 
+    let feature_columns = feature_columns(ds, settings, &mut warnings)?;
+
+    let rows = usable_rows(ds, settings, target, &feature_columns, &mut warnings)?;
+
+    let (y, classes) = match task {
+        Task::Classification => class_targets(target, &rows)?,
+        Task::Regression => {
+            if target.kind.has_levels() {
+                return Err(Error::invalid(format!(
+                    "the target '{}' holds text, so it cannot be predicted as a number: choose classification",
+                    target.name
+                )));
+            }
+            (rows.iter().map(|&r| value_at(target, r)).collect(), Vec::new())
+        }
+    };
+    Ok(TrainingTable { feature_columns, rows, y, classes, task, warnings })
+}
+
+/// The feature columns the settings name (or the columns with the feature role), leaving out
+/// free text, empty and constant columns with a warning each.
+fn feature_columns(ds: &Dataset, settings: &TrainSettings, warnings: &mut Vec<String>) -> Result<Vec<usize>> {
     let names: Vec<String> = match &settings.features {
         Some(list) => list.clone(),
         None => ds.features().map(|(_, c)| c.name.clone()).collect(),
@@ -215,7 +237,18 @@ pub fn training_table(ds: &Dataset, settings: &TrainSettings) -> Result<Training
     if feature_columns.is_empty() {
         return Err(Error::invalid("no usable feature columns: give at least one column the feature role"));
     }
+    Ok(feature_columns)
+}
 
+/// The rows to train and test on: those with a target value, and with every feature present
+/// when missing values drop rows.
+fn usable_rows(
+    ds: &Dataset,
+    settings: &TrainSettings,
+    target: &Column,
+    feature_columns: &[usize],
+    warnings: &mut Vec<String>,
+) -> Result<Vec<usize>> {
     // Usable rows: a target value, and (when dropping) every feature present.
     let mut rows: Vec<usize> = (0..ds.n_rows()).filter(|&r| !value_at(target, r).is_nan()).collect();
     let missing_target = ds.n_rows() - rows.len();
@@ -243,84 +276,72 @@ pub fn training_table(ds: &Dataset, settings: &TrainSettings) -> Result<Training
             rows.len()
         ));
     }
+    Ok(rows)
+}
 
-    let (y, classes) = match task {
-        Task::Classification => {
-            let (levels, code_of): (Vec<String>, Vec<Option<usize>>) = if target.kind.has_levels() {
-                let mut present = vec![false; target.levels.len()];
-                for &r in &rows {
-                    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
-                    if let Some(p) = present.get_mut(value_at(target, r) as usize) {
-                        *p = true;
-                    }
-                }
-                let mut code = vec![None; target.levels.len()];
-                let mut levels = Vec::new();
-                for ((l, &is_present), code) in target.levels.iter().zip(&present).zip(&mut code) {
-                    if is_present {
-                        *code = Some(levels.len());
-                        levels.push(l.clone());
-                    }
-                }
-                (levels, code)
-            } else {
-                let mut distinct: Vec<f64> = rows.iter().map(|&r| value_at(target, r)).collect();
-                distinct.sort_by(f64::total_cmp);
-                distinct.dedup();
-                if distinct.len() > MAX_CLASSES {
-                    return Err(Error::invalid(format!(
-                        "the target '{}' has {} distinct values, too many for classes (at most {MAX_CLASSES}); \
-                         it looks like a measurement: choose regression",
-                        target.name,
-                        distinct.len()
-                    )));
-                }
-                let levels = distinct.iter().map(|&v| target.format_value(v)).collect();
-                // Codes for numeric targets are looked up by value below.
-                (levels, distinct.iter().map(|_| None).collect())
-            };
-            if levels.len() > MAX_CLASSES {
-                return Err(Error::invalid(format!(
-                    "the target '{}' has {} classes; Glassbox handles at most {MAX_CLASSES}. Group rare classes first",
-                    target.name,
-                    levels.len()
-                )));
+/// A classification target as class indices over `rows`, with the class names (the levels
+/// present, or the distinct numbers as text).
+fn class_targets(target: &Column, rows: &[usize]) -> Result<(Vec<f64>, Vec<String>)> {
+    let (levels, code_of): (Vec<String>, Vec<Option<usize>>) = if target.kind.has_levels() {
+        let mut present = vec![false; target.levels.len()];
+        for &r in rows {
+            #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+            if let Some(p) = present.get_mut(value_at(target, r) as usize) {
+                *p = true;
             }
-            if levels.len() < 2 {
-                return Err(Error::invalid(format!(
-                    "the target '{}' has only one class ({}) in the usable rows; a classifier needs at least two",
-                    target.name,
-                    levels.first().map_or("none", String::as_str)
-                )));
-            }
-            let y: Vec<f64> = if target.kind.has_levels() {
-                #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
-                rows.iter()
-                    .map(|&r| code_of.get(value_at(target, r) as usize).copied().flatten().map_or(0.0, |c| c as f64))
-                    .collect()
-            } else {
-                rows.iter()
-                    .map(|&r| {
-                        levels
-                            .iter()
-                            .position(|l| *l == target.format_value(value_at(target, r)))
-                            .map_or(0.0, |c| c as f64)
-                    })
-                    .collect()
-            };
-            (y, levels)
         }
-        Task::Regression => {
-            if target.kind.has_levels() {
-                return Err(Error::invalid(format!(
-                    "the target '{}' holds text, so it cannot be predicted as a number: choose classification",
-                    target.name
-                )));
+        let mut code = vec![None; target.levels.len()];
+        let mut levels = Vec::new();
+        for ((l, &is_present), code) in target.levels.iter().zip(&present).zip(&mut code) {
+            if is_present {
+                *code = Some(levels.len());
+                levels.push(l.clone());
             }
-            (rows.iter().map(|&r| value_at(target, r)).collect(), Vec::new())
         }
+        (levels, code)
+    } else {
+        let mut distinct: Vec<f64> = rows.iter().map(|&r| value_at(target, r)).collect();
+        distinct.sort_by(f64::total_cmp);
+        distinct.dedup();
+        if distinct.len() > MAX_CLASSES {
+            return Err(Error::invalid(format!(
+                "the target '{}' has {} distinct values, too many for classes (at most {MAX_CLASSES}); \
+                 it looks like a measurement: choose regression",
+                target.name,
+                distinct.len()
+            )));
+        }
+        let levels = distinct.iter().map(|&v| target.format_value(v)).collect();
+        // Codes for numeric targets are looked up by value below.
+        (levels, distinct.iter().map(|_| None).collect())
     };
-    Ok(TrainingTable { feature_columns, rows, y, classes, task, warnings })
+    if levels.len() > MAX_CLASSES {
+        return Err(Error::invalid(format!(
+            "the target '{}' has {} classes; Glassbox handles at most {MAX_CLASSES}. Group rare classes first",
+            target.name,
+            levels.len()
+        )));
+    }
+    if levels.len() < 2 {
+        return Err(Error::invalid(format!(
+            "the target '{}' has only one class ({}) in the usable rows; a classifier needs at least two",
+            target.name,
+            levels.first().map_or("none", String::as_str)
+        )));
+    }
+    let y: Vec<f64> = if target.kind.has_levels() {
+        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+        rows.iter()
+            .map(|&r| code_of.get(value_at(target, r) as usize).copied().flatten().map_or(0.0, |c| c as f64))
+            .collect()
+    } else {
+        rows.iter()
+            .map(|&r| {
+                levels.iter().position(|l| *l == target.format_value(value_at(target, r))).map_or(0.0, |c| c as f64)
+            })
+            .collect()
+    };
+    Ok((y, levels))
 }
 
 /// The value of column `c` in dataset row `r`; NaN (missing) past its end.

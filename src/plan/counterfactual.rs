@@ -262,6 +262,41 @@ fn project(planner: &Planner, scenario: &Scenario, x0: &[f64], region: &Region) 
 }
 
 impl Planner {
+    /// The counterfactual a candidate describes, checked with the model: `None` when the model
+    /// does not give the wanted outcome there.
+    fn confirm(&self, c: &Candidate, values: &[f64], want: &Want) -> Option<Counterfactual> {
+        let mut row = values.to_vec();
+        for &j in &c.changed {
+            row[j] = c.values[j];
+        }
+        let p = self.predict(&row);
+        if !want.satisfied(&p) {
+            return None;
+        }
+        let changes = c
+            .changed
+            .iter()
+            .map(|&j| Change {
+                feature: j,
+                name: self.domains()[j].name.clone(),
+                from: values[j],
+                from_text: self.format_value(j, values[j]),
+                to: row[j],
+                text: self.format_value(j, row[j]),
+            })
+            .collect();
+        let in_envelope = self.check_envelope(&row).in_envelope;
+        Some(Counterfactual {
+            label: self.model().format_prediction(p.value),
+            prediction: p.value,
+            probabilities: p.probabilities,
+            values: row,
+            changes,
+            cost: c.cost,
+            in_envelope,
+        })
+    }
+
     /// Up to `options.count` diverse counterfactuals for a scenario: the cheapest changes of its
     /// controllable features (within their bounds and steps) that make the model give `want`.
     /// Trees: exact and fast (microseconds per leaf). Other models: a seeded search of at most
@@ -333,38 +368,9 @@ impl Planner {
         };
         let chosen = select(self, candidates, options.count.max(1));
         for c in chosen {
-            let mut row = values.clone();
-            for &j in &c.changed {
-                row[j] = c.values[j];
-            }
-            let p = self.predict(&row);
             result.evaluations += 1;
-            if !want.satisfied(&p) {
-                // A region edge the floating-point encoding sees differently: skip it.
-                continue;
-            }
-            let changes = c
-                .changed
-                .iter()
-                .map(|&j| Change {
-                    feature: j,
-                    name: self.domains()[j].name.clone(),
-                    from: values[j],
-                    from_text: self.format_value(j, values[j]),
-                    to: row[j],
-                    text: self.format_value(j, row[j]),
-                })
-                .collect();
-            let in_envelope = self.check_envelope(&row).in_envelope;
-            result.found.push(Counterfactual {
-                label: model.format_prediction(p.value),
-                prediction: p.value,
-                probabilities: p.probabilities,
-                values: row,
-                changes,
-                cost: c.cost,
-                in_envelope,
-            });
+            // A region edge the floating-point encoding sees differently gives none: skipped.
+            result.found.extend(self.confirm(&c, &values, want));
         }
         if result.found.is_empty() {
             result.status = CfStatus::NoneWithinBounds;

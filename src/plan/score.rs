@@ -278,6 +278,34 @@ fn loose(name: &str) -> String {
     name.trim().to_lowercase()
 }
 
+/// Which plan column feeds each of the model's features, as [`Planner::match_columns`] found.
+struct PlanColumns<'a> {
+    plan: &'a Dataset,
+    /// The plan column of each feature, if any.
+    of_feature: Vec<Option<usize>>,
+    /// Features whose name resembles an unknown plan column: (feature, column name).
+    hints: Vec<(usize, String)>,
+}
+
+impl PlanColumns<'_> {
+    /// The plan column that feeds feature `j`, if any.
+    fn column_of(&self, j: usize) -> Option<&Column> {
+        self.of_feature.get(j).copied().flatten().and_then(|c| self.plan.columns.get(c))
+    }
+}
+
+/// How a missing value is filled, in words.
+fn fill_rule(kind: FeatureKind) -> &'static str {
+    match kind {
+        FeatureKind::Numeric => "training median",
+        FeatureKind::Categorical => "most frequent training level",
+    }
+}
+
+fn column_message(column: &str, text: String) -> PlanMessage {
+    PlanMessage { row: None, column: Some(column.to_owned()), text }
+}
+
 impl Planner {
     /// Scores every run of a production plan (see the module documentation for how plans are
     /// read). Trees: milliseconds for hundreds of runs. SVMs: KernelSHAP and a counterfactual
@@ -288,7 +316,6 @@ impl Planner {
     /// fit the model, or a cancel. Everything else becomes a message and the run is scored.
     pub fn score_plan(&self, plan: &Dataset, settings: &PlanSettings, progress: &Progress) -> Result<ScoredPlan> {
         let model = self.model();
-        let specs = &model.pipeline.features;
         if plan.n_rows() == 0 {
             return Err(Error::invalid("the plan has no runs (no data rows)"));
         }
@@ -301,47 +328,71 @@ impl Planner {
             .iter()
             .map(|w| PlanMessage { row: None, column: None, text: format!("reading the plan: {w}") })
             .collect();
-        let column_msg = |column: &str, text: String| PlanMessage { row: None, column: Some(column.to_owned()), text };
+        let columns = self.match_columns(plan, &mut messages)?;
+        let sources = self.column_sources(&columns, &mut messages);
+        let (raw, mut runs, mut cell_msgs) = self.read_cells(&columns);
+        progress.check()?;
+        self.check_runs(&raw, &columns, &mut runs, &mut cell_msgs);
+        let explained = want.as_ref().map_or_else(|| self.output(), Want::output);
+        self.predict_runs(&raw, &mut runs, want.as_ref(), explained, settings.reasons, &progress.sub(0.0, 0.5))?;
+        if let (Some(want), true) = (&want, settings.counterfactuals) {
+            let cf_progress = progress.sub(0.5, 1.0);
+            self.propose_counterfactuals(&raw, &columns, &mut runs, want, settings, &mut messages, &cf_progress)?;
+        }
+        messages.extend(cell_msgs);
+        progress.set(1.0);
+        Ok(ScoredPlan {
+            want_text: want.as_ref().map(|w| w.describe(model)),
+            want,
+            explained,
+            input_columns: plan.columns.iter().map(|c| c.name.clone()).collect(),
+            sources,
+            messages,
+            runs,
+        })
+    }
 
-        // Which plan column feeds which feature.
-        let mut feature_column: Vec<Option<usize>> =
+    /// Finds the plan column of each feature (by name, then ignoring case and spaces) and says
+    /// what becomes of the other columns.
+    fn match_columns<'a>(&self, plan: &'a Dataset, messages: &mut Vec<PlanMessage>) -> Result<PlanColumns<'a>> {
+        let model = self.model();
+        let specs = &model.pipeline.features;
+        let mut of_feature: Vec<Option<usize>> =
             specs.iter().map(|spec| plan.columns.iter().position(|c| c.name == spec.name)).collect();
         for (j, spec) in specs.iter().enumerate() {
-            if feature_column.get(j).is_none_or(Option::is_some) {
+            if of_feature.get(j).is_none_or(Option::is_some) {
                 continue;
             }
-            let taken: Vec<usize> = feature_column.iter().flatten().copied().collect();
+            let taken: Vec<usize> = of_feature.iter().flatten().copied().collect();
             if let Some((c, column)) =
                 plan.columns.iter().enumerate().find(|(i, c)| !taken.contains(i) && loose(&c.name) == loose(&spec.name))
             {
-                messages.push(column_msg(
+                messages.push(column_message(
                     &column.name,
                     format!("read as the feature '{}' (the names differ in case or spaces)", spec.name),
                 ));
-                if let Some(slot) = feature_column.get_mut(j) {
+                if let Some(slot) = of_feature.get_mut(j) {
                     *slot = Some(c);
                 }
             }
         }
-        // The plan column that feeds feature `j`, if any.
-        let column_of = |j: usize| feature_column.get(j).copied().flatten().and_then(|c| plan.columns.get(c));
-        let mut unknown_hints: Vec<(usize, String)> = Vec::new();
+        let mut hints: Vec<(usize, String)> = Vec::new();
         for (i, c) in plan.columns.iter().enumerate() {
-            if feature_column.contains(&Some(i)) {
+            if of_feature.contains(&Some(i)) {
                 continue;
             }
             if c.name == model.target {
-                messages.push(column_msg(&c.name, "the model's target: carried over, not used for scoring".into()));
+                messages.push(column_message(&c.name, "the model's target: carried over, not used for scoring".into()));
             } else if self.data_columns().contains(&c.name) {
-                messages.push(column_msg(&c.name, "not a feature of the model: carried over, not used".into()));
+                messages.push(column_message(&c.name, "not a feature of the model: carried over, not used".into()));
             } else {
                 let hint = super::closest(&c.name, self.data_columns().iter().map(String::as_str));
                 if let Some(h) = hint
                     && let Some(j) = specs.iter().position(|s| s.name == h)
                 {
-                    unknown_hints.push((j, c.name.clone()));
+                    hints.push((j, c.name.clone()));
                 }
-                messages.push(column_msg(
+                messages.push(column_message(
                     &c.name,
                     format!(
                         "unknown column: the training data has no column of this name{}; carried over, not used",
@@ -350,41 +401,52 @@ impl Planner {
                 ));
             }
         }
-        if feature_column.iter().all(Option::is_none) {
+        if of_feature.iter().all(Option::is_none) {
             return Err(Error::invalid(format!(
                 "the plan has none of the model's features ({}); its columns are {}",
                 specs.iter().map(|s| format!("'{}'", s.name)).collect::<Vec<_>>().join(", "),
                 plan.columns.iter().map(|c| format!("'{}'", c.name)).collect::<Vec<_>>().join(", ")
             )));
         }
-        let rule = |kind: FeatureKind| match kind {
-            FeatureKind::Numeric => "training median",
-            FeatureKind::Categorical => "most frequent training level",
-        };
-        let sources: Vec<(String, ColumnSource)> = specs
+        Ok(PlanColumns { plan, of_feature, hints })
+    }
+
+    /// Where each feature's values come from: a plan column, or the training fill for every run.
+    fn column_sources(
+        &self,
+        columns: &PlanColumns<'_>,
+        messages: &mut Vec<PlanMessage>,
+    ) -> Vec<(String, ColumnSource)> {
+        let specs = &self.model().pipeline.features;
+        specs
             .iter()
             .enumerate()
             .map(|(j, s)| {
-                let source = match column_of(j) {
+                let source = match columns.column_of(j) {
                     Some(c) => ColumnSource::Column { column: c.name.clone() },
                     None => {
                         let text = s.format_value(s.fill);
                         let mut note = format!(
                             "the plan has no column for this feature: every run uses the {}, {text}",
-                            rule(s.kind)
+                            fill_rule(s.kind)
                         );
-                        if let Some((_, col)) = unknown_hints.iter().find(|(k, _)| *k == j) {
+                        if let Some((_, col)) = columns.hints.iter().find(|(k, _)| *k == j) {
                             let _ = write!(note, " (the plan's column '{col}' looks like it: rename it to use it)");
                         }
-                        messages.push(column_msg(&s.name, note));
-                        ColumnSource::Filled { value: s.fill, text, rule: rule(s.kind).to_owned() }
+                        messages.push(column_message(&s.name, note));
+                        ColumnSource::Filled { value: s.fill, text, rule: fill_rule(s.kind).to_owned() }
                     }
                 };
                 (s.name.clone(), source)
             })
-            .collect();
+            .collect()
+    }
 
-        // The values, cell by cell.
+    /// The runs' values, cell by cell, missing and unreadable cells filled as the model fills
+    /// them, with a message for each.
+    fn read_cells(&self, columns: &PlanColumns<'_>) -> (Matrix, Vec<ScoredRun>, Vec<PlanMessage>) {
+        let specs = &self.model().pipeline.features;
+        let plan = columns.plan;
         let n = plan.n_rows();
         let mut raw = Matrix::zeros(n, specs.len());
         let mut runs: Vec<ScoredRun> = (0..n)
@@ -406,7 +468,7 @@ impl Planner {
             .collect();
         let mut cell_msgs: Vec<PlanMessage> = Vec::new();
         for (j, spec) in specs.iter().enumerate() {
-            let column = column_of(j);
+            let column = columns.column_of(j);
             for (r, run) in runs.iter_mut().enumerate() {
                 let (v, note) = match column {
                     None => (f64::NAN, None),
@@ -414,13 +476,13 @@ impl Planner {
                 };
                 let v = if v.is_nan() {
                     let fill_text = spec.format_value(spec.fill);
-                    run.filled.push(format!("{}={fill_text} ({})", spec.name, rule(spec.kind)));
+                    run.filled.push(format!("{}={fill_text} ({})", spec.name, fill_rule(spec.kind)));
                     if let Some(c) = column {
                         let why = note.clone().unwrap_or_else(|| "the cell is empty".into());
                         cell_msgs.push(PlanMessage {
                             row: Some(r),
                             column: Some(c.name.clone()),
-                            text: format!("{why}; filled with the {}, {fill_text}", rule(spec.kind)),
+                            text: format!("{why}; filled with the {}, {fill_text}", fill_rule(spec.kind)),
                         });
                     }
                     spec.fill
@@ -433,15 +495,24 @@ impl Planner {
                 raw.set(r, j, v);
             }
         }
-        progress.check()?;
+        (raw, runs, cell_msgs)
+    }
 
-        // Envelope, predictions, attributions.
+    /// Checks each run against the training envelope and notes what lies outside it.
+    fn check_runs(
+        &self,
+        raw: &Matrix,
+        columns: &PlanColumns<'_>,
+        runs: &mut [ScoredRun],
+        cell_msgs: &mut Vec<PlanMessage>,
+    ) {
+        let specs = &self.model().pipeline.features;
         for (r, run) in runs.iter_mut().enumerate() {
             let values = raw.row(r).to_vec();
             let check = self.check_envelope(&values);
             run.in_envelope = check.in_envelope;
             for issue in &check.out_of_range {
-                let column = column_of(issue.feature).map(|c| c.name.clone());
+                let column = columns.column_of(issue.feature).map(|c| c.name.clone());
                 let spec = specs.get(issue.feature);
                 if spec.is_some_and(|s| s.kind == FeatureKind::Categorical) {
                     continue; // Reported when the cell was read.
@@ -465,29 +536,42 @@ impl Planner {
             }
             run.values = values;
         }
-        for m in &cell_msgs {
+        for m in cell_msgs.iter() {
             if let Some(run) = m.row.and_then(|r| runs.get_mut(r)) {
                 run.notes.push(m.column.as_ref().map_or_else(|| m.text.clone(), |c| format!("'{c}': {}", m.text)));
             }
         }
-        let preds = model.predict(&raw);
-        let explained = want.as_ref().map_or_else(|| self.output(), Want::output);
-        let (_, shap) = self.attributions(&raw, explained, &progress.sub(0.0, 0.5))?;
+    }
+
+    /// Predictions, flags and the strongest reasons (SHAP values of `explained`) of every run.
+    fn predict_runs(
+        &self,
+        raw: &Matrix,
+        runs: &mut [ScoredRun],
+        want: Option<&Want>,
+        explained: Output,
+        n_reasons: usize,
+        progress: &Progress,
+    ) -> Result<()> {
+        let model = self.model();
+        let specs = &model.pipeline.features;
+        let preds = model.predict(raw);
+        let (_, shap) = self.attributions(raw, explained, progress)?;
         for (r, (run, p)) in runs.iter_mut().zip(&preds).enumerate() {
             run.prediction = p.value;
             run.label = model.format_prediction(p.value);
             run.probabilities.clone_from(&p.probabilities);
-            if let Some(Want::ProbabilityBelow { class, .. }) = &want {
+            if let Some(Want::ProbabilityBelow { class, .. }) = want {
                 run.risk = p.probabilities.get(*class).copied();
             }
-            run.flagged = want.as_ref().is_some_and(|w| !w.satisfied(p));
+            run.flagged = want.is_some_and(|w| !w.satisfied(p));
             let phi = shap.row(r);
             // (feature, SHAP value), largest magnitude first.
             let mut order: Vec<(usize, f64)> = phi.iter().copied().enumerate().collect();
             order.sort_by(|a, b| b.1.abs().total_cmp(&a.1.abs()).then(a.0.cmp(&b.0)));
             run.reasons = order
                 .into_iter()
-                .take(settings.reasons)
+                .take(n_reasons)
                 .filter_map(|(j, contribution)| {
                     Some(Reason {
                         feature: j,
@@ -498,69 +582,65 @@ impl Planner {
                 })
                 .collect();
         }
+        Ok(())
+    }
 
-        // Counterfactuals for flagged runs.
+    /// The cheapest change that would give each flagged run the wanted outcome, varying the
+    /// features the plan sets (or those the settings name).
+    #[allow(clippy::too_many_arguments)] // the phases of one computation, passed on
+    fn propose_counterfactuals(
+        &self,
+        raw: &Matrix,
+        columns: &PlanColumns<'_>,
+        runs: &mut [ScoredRun],
+        want: &Want,
+        settings: &PlanSettings,
+        messages: &mut Vec<PlanMessage>,
+        progress: &Progress,
+    ) -> Result<()> {
+        let model = self.model();
+        let specs = &model.pipeline.features;
         let flagged: Vec<usize> = runs.iter().filter(|r| r.flagged).map(|r| r.row).collect();
-        if let (Some(want), true) = (&want, settings.counterfactuals) {
-            let mut constraints = settings.constraints.clone();
-            if constraints.vary.is_none() {
-                constraints.vary = Some(
-                    specs
-                        .iter()
-                        .enumerate()
-                        .filter(|(j, _)| feature_column.get(*j).is_some_and(Option::is_some))
-                        .map(|(_, s)| s.name.clone())
-                        .collect(),
-                );
-            }
-            let template = self.scenario("plan", Origin::PlanRun { row: 0 }, raw.row(0));
-            let usable = template.clone().constrain(model, &constraints);
-            match usable {
-                Err(e) => messages.push(PlanMessage {
-                    row: None,
-                    column: None,
-                    text: format!("no counterfactuals proposed: {e}"),
-                }),
-                Ok(()) if flagged.is_empty() => {}
-                Ok(()) => {
-                    let options = CounterfactualOptions { count: 1, ..settings.search };
-                    let cf_progress = progress.sub(0.5, 1.0);
-                    for (k, &r) in flagged.iter().enumerate() {
-                        let mut scenario = template.clone();
-                        scenario.name = format!("plan row {r}");
-                        scenario.origin = Origin::PlanRun { row: r };
-                        scenario.set_values(raw.row(r));
-                        scenario.constrain(model, &constraints)?;
-                        let result = self.counterfactuals(&scenario, want, &options, &Progress::new());
-                        cf_progress.check()?;
-                        cf_progress.set_count(k + 1, flagged.len());
-                        let Some(run) = runs.get_mut(r) else { continue };
-                        match result {
-                            Ok(cf) => match cf.found.into_iter().next() {
-                                Some(c) => run.counterfactual = Some(c),
-                                None => run.notes.push(match cf.status {
-                                    CfStatus::Impossible | CfStatus::NoneWithinBounds => cf.message,
-                                    _ => format!("no counterfactual: {}", cf.message),
-                                }),
-                            },
-                            Err(e) if e.is_cancelled() => return Err(e),
-                            Err(e) => run.notes.push(format!("no counterfactual: {e}")),
-                        }
-                    }
-                }
+        let mut constraints = settings.constraints.clone();
+        if constraints.vary.is_none() {
+            constraints.vary = Some(
+                specs
+                    .iter()
+                    .enumerate()
+                    .filter(|(j, _)| columns.of_feature.get(*j).is_some_and(Option::is_some))
+                    .map(|(_, s)| s.name.clone())
+                    .collect(),
+            );
+        }
+        let template = self.scenario("plan", Origin::PlanRun { row: 0 }, raw.row(0));
+        if let Err(e) = template.clone().constrain(model, &constraints) {
+            messages.push(PlanMessage { row: None, column: None, text: format!("no counterfactuals proposed: {e}") });
+            return Ok(());
+        }
+        let options = CounterfactualOptions { count: 1, ..settings.search };
+        for (k, &r) in flagged.iter().enumerate() {
+            let mut scenario = template.clone();
+            scenario.name = format!("plan row {r}");
+            scenario.origin = Origin::PlanRun { row: r };
+            scenario.set_values(raw.row(r));
+            scenario.constrain(model, &constraints)?;
+            let result = self.counterfactuals(&scenario, want, &options, &Progress::new());
+            progress.check()?;
+            progress.set_count(k + 1, flagged.len());
+            let Some(run) = runs.get_mut(r) else { continue };
+            match result {
+                Ok(cf) => match cf.found.into_iter().next() {
+                    Some(c) => run.counterfactual = Some(c),
+                    None => run.notes.push(match cf.status {
+                        CfStatus::Impossible | CfStatus::NoneWithinBounds => cf.message,
+                        _ => format!("no counterfactual: {}", cf.message),
+                    }),
+                },
+                Err(e) if e.is_cancelled() => return Err(e),
+                Err(e) => run.notes.push(format!("no counterfactual: {e}")),
             }
         }
-        messages.extend(cell_msgs);
-        progress.set(1.0);
-        Ok(ScoredPlan {
-            want_text: want.as_ref().map(|w| w.describe(model)),
-            want,
-            explained,
-            input_columns: plan.columns.iter().map(|c| c.name.clone()).collect(),
-            sources,
-            messages,
-            runs,
-        })
+        Ok(())
     }
 }
 

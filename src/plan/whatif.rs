@@ -21,7 +21,7 @@ use crate::error::{Error, Result};
 use crate::explain::kernel_shap::{Background, KernelShapOptions, kernel_shap, kmeans_background, sample_background};
 use crate::explain::model::{Method, tree_shap_row};
 use crate::matrix::Matrix;
-use crate::model::pipeline::FeatureKind;
+use crate::model::pipeline::{FeatureKind, FeatureSpec};
 use crate::model::{Output, Prediction, Task, TrainedModel};
 use crate::progress::Progress;
 
@@ -52,21 +52,10 @@ impl Default for PlannerOptions {
 /// What the planner knows about one feature from the training rows.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FeatureDomain {
-    /// Name, as in the data.
-    pub name: String,
-    /// Unit, when the name has one.
-    pub unit: Option<String>,
-    /// Number or category.
-    pub kind: FeatureKind,
-    /// Levels of a category.
-    pub levels: Vec<String>,
-    /// Smallest training value.
-    pub min: f64,
-    /// Largest training value.
-    pub max: f64,
-    /// Training median (numbers) or most frequent level (categories): the value a missing
-    /// input takes.
-    pub fill: f64,
+    /// The feature as the model's pipeline knows it: name, unit, kind, levels, training range
+    /// and the value a missing input takes (its fields read through `Deref`).
+    #[serde(flatten)]
+    pub spec: FeatureSpec,
     /// The data's resolution: 1 for whole numbers, 10^−d when the values have d decimals (up
     /// to 6), 0 when they look continuous.
     pub step: f64,
@@ -74,6 +63,14 @@ pub struct FeatureDomain {
     /// (Wachter et al. 2017), or their standard deviation or range when the MAD is 0; 1 for a
     /// category.
     pub scale: f64,
+}
+
+impl std::ops::Deref for FeatureDomain {
+    type Target = FeatureSpec;
+
+    fn deref(&self) -> &FeatureSpec {
+        &self.spec
+    }
 }
 
 /// SHAP values of one scenario.
@@ -166,17 +163,7 @@ impl Planner {
                         (if spec.integer { 1.0 } else { resolution(&values) }, change_scale(&values, spec.fill))
                     }
                 };
-                FeatureDomain {
-                    name: spec.name.clone(),
-                    unit: spec.unit.clone(),
-                    kind: spec.kind,
-                    levels: spec.levels.clone(),
-                    min: spec.min,
-                    max: spec.max,
-                    fill: spec.fill,
-                    step,
-                    scale,
-                }
+                FeatureDomain { spec: spec.clone(), step, scale }
             })
             .collect();
         progress.check()?;

@@ -119,41 +119,7 @@ impl Planner {
             return Err(Error::invalid("name at least one setpoint for the operating window"));
         }
         let exact = model.tree().is_some();
-        let mut axes: Vec<Cells> = Vec::new();
-        for name in features {
-            let j = feature_index(&model.pipeline.features, name)?;
-            let (Some(d), Some(f)) = (self.domains().get(j), scenario.features.get(j)) else {
-                return Err(Error::invalid(format!("the scenario has no value for '{name}'")));
-            };
-            if d.kind == FeatureKind::Categorical {
-                return Err(Error::invalid(format!(
-                    "'{}' is a category; an operating window is a range of numeric setpoints",
-                    d.name
-                )));
-            }
-            if !f.controllable {
-                return Err(Error::invalid(format!(
-                    "'{}' is fixed in this scenario; mark it controllable first",
-                    d.name
-                )));
-            }
-            if axes.iter().any(|a| a.feature == j) {
-                return Err(Error::invalid(format!("'{}' is named twice", d.name)));
-            }
-            let (lo, hi) = (f.lower, f.upper);
-            let cells = if exact {
-                let thresholds: Vec<f64> =
-                    tree_thresholds(model, j).into_iter().filter(|&t| t >= lo && t < hi).collect();
-                let mut edges = vec![lo];
-                edges.extend(&thresholds);
-                edges.push(hi);
-                let reps = edges.windows(2).map(|w| f64::midpoint(w[0], w[1])).collect();
-                Cells { feature: j, reps, thresholds }
-            } else {
-                Cells { feature: j, reps: f.axis(d.scale).grid(options.resolution.max(2)), thresholds: Vec::new() }
-            };
-            axes.push(cells);
-        }
+        let axes = self.window_axes(scenario, features, options, exact)?;
         let dims: Vec<usize> = axes.iter().map(|a| a.reps.len().max(1)).collect();
         let total = dims.iter().try_fold(1usize, |acc, &n| acc.checked_mul(n)).unwrap_or(usize::MAX);
         if total > options.max_cells {
@@ -229,41 +195,80 @@ impl Planner {
             }
         };
 
-        // Grow round robin, one cell per side at a time.
-        let (mut lo, mut hi) = (start.clone(), start);
-        let mut stuck = vec![[false; 2]; axes.len()];
-        loop {
-            let mut grew = false;
-            for f in 0..axes.len() {
-                for side in 0..2 {
-                    if stuck[f][side] {
-                        continue;
-                    }
-                    let next = if side == 0 { lo[f].checked_sub(1) } else { Some(hi[f] + 1).filter(|&n| n < dims[f]) };
-                    let Some(next) = next else {
-                        stuck[f][side] = true;
-                        continue;
-                    };
-                    let slab = slab(&lo, &hi, f, next);
-                    if grid.check(&slab, progress)? {
-                        if side == 0 {
-                            lo[f] = next;
-                        } else {
-                            hi[f] = next;
-                        }
-                        grew = true;
-                    } else {
-                        stuck[f][side] = true;
-                    }
-                }
-            }
-            if !grew {
-                break;
-            }
-        }
+        let (lo, hi) = grow(&mut grid, start, progress)?;
 
-        let limits: Vec<WindowLimit> = axes
-            .iter()
+        let limits = self.window_limits(&axes, &lo, &hi, scenario, exact);
+        let message =
+            describe_window(&limits, &want.describe(model), contains_current, (!exact).then_some(options.resolution));
+        progress.set(1.0);
+        Ok(OperatingWindow {
+            want: want.clone(),
+            limits,
+            contains_current,
+            exact,
+            resolution: (!exact).then_some(options.resolution),
+            evaluations: grid.evaluations,
+            message,
+        })
+    }
+    /// One axis of cells per setpoint: for trees the intervals between the tree's thresholds
+    /// within the setpoint's bounds, else a grid of `options.resolution` points.
+    fn window_axes(
+        &self,
+        scenario: &Scenario,
+        features: &[String],
+        options: &WindowOptions,
+        exact: bool,
+    ) -> Result<Vec<Cells>> {
+        let model = self.model();
+        let mut axes: Vec<Cells> = Vec::new();
+        for name in features {
+            let j = feature_index(&model.pipeline.features, name)?;
+            let (Some(d), Some(f)) = (self.domains().get(j), scenario.features.get(j)) else {
+                return Err(Error::invalid(format!("the scenario has no value for '{name}'")));
+            };
+            if d.kind == FeatureKind::Categorical {
+                return Err(Error::invalid(format!(
+                    "'{}' is a category; an operating window is a range of numeric setpoints",
+                    d.name
+                )));
+            }
+            if !f.controllable {
+                return Err(Error::invalid(format!(
+                    "'{}' is fixed in this scenario; mark it controllable first",
+                    d.name
+                )));
+            }
+            if axes.iter().any(|a| a.feature == j) {
+                return Err(Error::invalid(format!("'{}' is named twice", d.name)));
+            }
+            let (lo, hi) = (f.lower, f.upper);
+            let cells = if exact {
+                let thresholds: Vec<f64> =
+                    tree_thresholds(model, j).into_iter().filter(|&t| t >= lo && t < hi).collect();
+                let mut edges = vec![lo];
+                edges.extend(&thresholds);
+                edges.push(hi);
+                let reps = edges.windows(2).map(|w| f64::midpoint(w[0], w[1])).collect();
+                Cells { feature: j, reps, thresholds }
+            } else {
+                Cells { feature: j, reps: f.axis(d.scale).grid(options.resolution.max(2)), thresholds: Vec::new() }
+            };
+            axes.push(cells);
+        }
+        Ok(axes)
+    }
+
+    /// Each setpoint's limits in the grown window, with the edges just outside it.
+    fn window_limits(
+        &self,
+        axes: &[Cells],
+        lo: &[usize],
+        hi: &[usize],
+        scenario: &Scenario,
+        exact: bool,
+    ) -> Vec<WindowLimit> {
+        axes.iter()
             .enumerate()
             .map(|(f, a)| {
                 let setting = &scenario.features[a.feature];
@@ -291,35 +296,63 @@ impl Planner {
                     edge_above,
                 }
             })
-            .collect();
-        let fmt = crate::data::format_number;
-        let parts: Vec<String> =
-            limits.iter().map(|l| format!("{} ≤ {} ≤ {}", fmt(l.min), l.name, fmt(l.max))).collect();
-        let message = format!(
-            "{} gives {}{}{}",
-            parts.join(", "),
-            want.describe(model),
-            if contains_current { "" } else { " (the current setpoints are outside this window)" },
-            if exact {
-                String::new()
-            } else {
-                format!(
-                    "; checked on a grid of {} points per setpoint, so edges are known to one grid step",
-                    options.resolution
-                )
-            }
-        );
-        progress.set(1.0);
-        Ok(OperatingWindow {
-            want: want.clone(),
-            limits,
-            contains_current,
-            exact,
-            resolution: (!exact).then_some(options.resolution),
-            evaluations: grid.evaluations,
-            message,
-        })
+            .collect()
     }
+}
+
+/// The window in words: each setpoint's range, what it gives, and what to know about it.
+fn describe_window(limits: &[WindowLimit], want: &str, contains_current: bool, grid: Option<usize>) -> String {
+    let fmt = crate::data::format_number;
+    let parts: Vec<String> = limits.iter().map(|l| format!("{} ≤ {} ≤ {}", fmt(l.min), l.name, fmt(l.max))).collect();
+    format!(
+        "{} gives {want}{}{}",
+        parts.join(", "),
+        if contains_current { "" } else { " (the current setpoints are outside this window)" },
+        match grid {
+            None => String::new(),
+            Some(points) => {
+                format!("; checked on a grid of {points} points per setpoint, so edges are known to one grid step")
+            }
+        }
+    )
+}
+
+/// Grows the window from the `start` cell round robin, one slab of cells per side at a time,
+/// while every cell of the slab gives the wanted outcome; returns its lowest and highest cell.
+fn grow(grid: &mut Grid<'_>, start: Vec<usize>, progress: &Progress) -> Result<(Vec<usize>, Vec<usize>)> {
+    let dims = grid.dims;
+    let (mut lo, mut hi) = (start.clone(), start);
+    let mut stuck = vec![[false; 2]; dims.len()];
+    loop {
+        let mut grew = false;
+        for f in 0..dims.len() {
+            for side in 0..2 {
+                if stuck[f][side] {
+                    continue;
+                }
+                let next = if side == 0 { lo[f].checked_sub(1) } else { Some(hi[f] + 1).filter(|&n| n < dims[f]) };
+                let Some(next) = next else {
+                    stuck[f][side] = true;
+                    continue;
+                };
+                let slab = slab(&lo, &hi, f, next);
+                if grid.check(&slab, progress)? {
+                    if side == 0 {
+                        lo[f] = next;
+                    } else {
+                        hi[f] = next;
+                    }
+                    grew = true;
+                } else {
+                    stuck[f][side] = true;
+                }
+            }
+        }
+        if !grew {
+            break;
+        }
+    }
+    Ok((lo, hi))
 }
 
 /// The cells of the box `lo..=hi` with dimension `f` set to `at`.

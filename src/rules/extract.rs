@@ -230,31 +230,13 @@ pub fn extract_with_disagreements(
 mod tests {
     use super::*;
     use crate::matrix::Matrix;
-    use crate::model::pipeline::{FeatureKind, FeatureSpec};
+    use crate::model::pipeline::FeatureSpec;
     use crate::model::tree::LEAF;
 
     fn pipeline() -> Pipeline {
         let specs = vec![
-            FeatureSpec {
-                name: "Torque [Nm]".into(),
-                unit: Some("Nm".into()),
-                kind: FeatureKind::Numeric,
-                levels: vec![],
-                min: 0.0,
-                max: 100.0,
-                fill: 40.0,
-                integer: false,
-            },
-            FeatureSpec {
-                name: "Type".into(),
-                unit: None,
-                kind: FeatureKind::Categorical,
-                levels: vec!["H".into(), "L".into(), "M".into()],
-                min: 0.0,
-                max: 2.0,
-                fill: 1.0,
-                integer: false,
-            },
+            FeatureSpec::numeric("Torque [Nm]", Some("Nm"), 0.0, 100.0, 40.0),
+            FeatureSpec::categorical("Type", &["H", "L", "M"], 1.0),
         ];
         Pipeline::fit(specs, &Matrix::zeros(1, 2), false)
     }

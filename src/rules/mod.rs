@@ -414,26 +414,8 @@ mod tests {
 
     fn specs() -> Vec<FeatureSpec> {
         vec![
-            FeatureSpec {
-                name: "Torque [Nm]".into(),
-                unit: Some("Nm".into()),
-                kind: FeatureKind::Numeric,
-                levels: vec![],
-                min: 3.8,
-                max: 76.6,
-                fill: 40.0,
-                integer: false,
-            },
-            FeatureSpec {
-                name: "Type".into(),
-                unit: None,
-                kind: FeatureKind::Categorical,
-                levels: vec!["H".into(), "L".into(), "M".into()],
-                min: 0.0,
-                max: 2.0,
-                fill: 1.0,
-                integer: false,
-            },
+            FeatureSpec::numeric("Torque [Nm]", Some("Nm"), 3.8, 76.6, 40.0),
+            FeatureSpec::categorical("Type", &["H", "L", "M"], 1.0),
         ]
     }
 

@@ -134,14 +134,7 @@ impl Agreement {
                 let mean = theirs.iter().take(rows).sum::<f64>() / n;
                 let ss_tot: f64 = theirs.iter().take(rows).map(|b| (b - mean).powi(2)).sum();
                 let ss_res: f64 = ours.iter().zip(theirs).map(|(a, b)| (a - b).powi(2)).sum();
-                let r2 = if ss_tot > 0.0 {
-                    1.0 - ss_res / ss_tot
-                } else if ss_res == 0.0 {
-                    1.0
-                } else {
-                    0.0
-                };
-                (Some(mae), Some(r2))
+                (Some(mae), Some(crate::numeric::r2_from_sums(ss_res, ss_tot)))
             }
         };
         Self { rows, agree, share, mae, r2 }
@@ -346,15 +339,7 @@ fn interquartile_range(values: &[f64]) -> f64 {
         return 0.0;
     }
     v.sort_by(f64::total_cmp);
-    let at = |q: f64| {
-        let pos = q * (v.len() - 1) as f64;
-        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)] // within 0..len
-        let lo = pos.floor() as usize;
-        let hi = (lo + 1).min(v.len() - 1);
-        let (a, b) = (v.get(lo).copied().unwrap_or(0.0), v.get(hi).copied().unwrap_or(0.0));
-        a + (b - a) * (pos - pos.floor())
-    };
-    at(0.75) - at(0.25)
+    crate::numeric::percentile_sorted(&v, 75.0) - crate::numeric::percentile_sorted(&v, 25.0)
 }
 
 /// Population standard deviation of the values that are not missing (0 for fewer than two).

@@ -1,6 +1,12 @@
 //! One integration-test binary for the whole of Glassbox (fast to link); a module per area.
 
-#![allow(clippy::expect_used, clippy::unwrap_used, clippy::indexing_slicing, clippy::format_push_string)] // test code
+#![allow(
+    clippy::expect_used,
+    clippy::unwrap_used,
+    clippy::indexing_slicing,
+    clippy::format_push_string,
+    clippy::too_many_lines
+)] // test code
 
 mod atomic_save;
 mod bad_inputs;
