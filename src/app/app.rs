@@ -316,11 +316,11 @@ impl GlassboxApp {
             n => format!(" ({n} notes in the column list)"),
         };
         format!(
-            "Loaded {}: {} rows × {} columns in {:.1} s{notes}",
+            "Loaded {}: {} rows × {} columns in {}{notes}",
             dataset.name,
             dataset.n_rows(),
             dataset.n_columns(),
-            elapsed.as_secs_f64()
+            super::widgets::duration_text(elapsed)
         )
     }
 

@@ -194,6 +194,18 @@ impl GlassboxApp {
                         commands.push(Command::ShowTab(t));
                     }
                 }
+                // The next step, for someone who has just opened data.
+                if self.session.report.is_none() && self.tab != Tab::Train && !self.is_training() {
+                    ui.separator();
+                    let target = self.session.dataset.as_ref().and_then(|d| d.target()).map(|c| c.name.clone());
+                    let text = match target {
+                        Some(t) => format!("Next: train a model that predicts '{t}' →"),
+                        None => "Next: choose the column to predict (its role: target) →".to_owned(),
+                    };
+                    if ui.link(text).clicked() {
+                        commands.push(Command::ShowTab(Tab::Train));
+                    }
+                }
             });
         });
     }

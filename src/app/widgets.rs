@@ -89,7 +89,9 @@ pub fn hbar_chart(ui: &mut Ui, rows: &[BarRow], label_width: f32) -> Option<usiz
                 Stroke::new(1.5, text),
             );
         }
-        let tx = x_of(r.start.max(r.start + r.value)).max(x_of(0.0)) + 6.0;
+        // The value goes right of the bar and of its error bar, so the two never overlap.
+        let end = r.start.max(r.start + r.value) + r.error.unwrap_or(0.0);
+        let tx = x_of(end).max(x_of(0.0)) + 6.0;
         painter.text(
             Pos2::new(tx.min(rect.right() - value_w + 70.0), y + row_h / 2.0),
             Align2::LEFT_CENTER,
@@ -203,4 +205,45 @@ mod tests {
         assert_eq!(value_color(0.0), Color32::from_rgb(40, 110, 220));
         assert_eq!(value_color(1.0), Color32::from_rgb(230, 60, 50));
     }
+}
+
+/// A run time as people read it: milliseconds below a second, else seconds with one decimal.
+pub fn duration_text(d: std::time::Duration) -> String {
+    let secs = d.as_secs_f64();
+    if secs < 1.0 { format!("{:.0} ms", (secs * 1000.0).max(1.0)) } else { format!("{secs:.1} s") }
+}
+
+/// Vertical offsets that spread the dots of one beeswarm row by density, as the `shap` package
+/// lays out its summary plot: values are binned into 100 steps of their range, dots of a bin
+/// alternate above and below the line in row order, and the whole row is scaled so the densest
+/// bin fills `row_height` (the widest pile marks where most rows are). Missing values get 0.
+pub fn beeswarm_offsets(values: &[f64], row_height: f64) -> Vec<f64> {
+    const BINS: f64 = 100.0;
+    let finite = values.iter().copied().filter(|v| v.is_finite());
+    let (lo, hi) = finite.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| (a.min(v), b.max(v)));
+    let range = (hi - lo).max(1e-12);
+    #[allow(clippy::cast_possible_truncation)] // a bin number within 0..=100
+    let bin_of = |v: f64| if v.is_finite() { ((v - lo) / range * BINS).round() as i64 } else { -1 };
+    let mut order: Vec<usize> = (0..values.len()).collect();
+    order.sort_by_key(|&i| (values.get(i).map_or(-1, |&v| bin_of(v)), i));
+    let mut offsets = vec![0.0; values.len()];
+    let (mut last, mut layer) = (i64::MIN, 0u32);
+    let mut widest = 0.0f64;
+    for i in order {
+        let b = values.get(i).map_or(-1, |&v| bin_of(v));
+        if b != last {
+            (last, layer) = (b, 0);
+        }
+        if b >= 0 {
+            let y = f64::from(layer.div_ceil(2)) * if layer % 2 == 1 { 1.0 } else { -1.0 };
+            if let Some(o) = offsets.get_mut(i) {
+                *o = y;
+            }
+            widest = widest.max(y.abs());
+        }
+        layer += 1;
+    }
+    let scale = 0.9 * row_height / (widest + 1.0);
+    offsets.iter_mut().for_each(|o| *o *= scale);
+    offsets
 }

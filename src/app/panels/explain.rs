@@ -194,7 +194,7 @@ impl ExplainPanel {
                 // Start the dependence plot on the most important feature.
                 self.feature = crate::model::svm::argmax(&g.mean_abs_shap);
                 self.results.global = Some(Arc::new(*g));
-                return Some(format!("Explanations ready in {:.1} s", elapsed.as_secs_f64()));
+                return Some(format!("Explanations ready in {}", crate::app::widgets::duration_text(elapsed)));
             }
             Done::Pdp(id, feature, p) if id == session.report_id => self.results.pdp = Some((feature, Arc::new(*p))),
             Done::Row(id, row, shap, lime) if id == session.report_id => {
@@ -677,12 +677,15 @@ fn beeswarm(ui: &mut Ui, g: &GlobalExplanation, order: &[usize]) -> egui::Rect {
     for (rank_pos, &j) in order.iter().enumerate() {
         let y0 = (order.len() - 1 - rank_pos) as f64;
         let ranks = value_ranks(&g.raw, j);
-        for (i, (shap_row, rank)) in g.shap.values.rows().zip(&ranks).enumerate() {
-            // Deterministic jitter from the row index.
-            let jitter = ((i.wrapping_mul(2_654_435_761) % 1000) as f64 / 1000.0 - 0.5) * 0.6;
+        let shap: Vec<f64> = g.shap.values.rows().map(|r| r.get(j).copied().unwrap_or(f64::NAN)).collect();
+        // Dots pile up where values are dense, as shap's beeswarm piles them.
+        let offsets = crate::app::widgets::beeswarm_offsets(&shap, 0.4);
+        for ((&v, rank), dy) in shap.iter().zip(&ranks).zip(&offsets) {
             let bin = ((rank * (BINS - 1) as f64).round() as usize).min(BINS - 1);
-            if let (Some(s), Some(&v)) = (series.get_mut(bin), shap_row.get(j)) {
-                s.push([v, y0 + jitter]);
+            if let Some(s) = series.get_mut(bin)
+                && v.is_finite()
+            {
+                s.push([v, y0 + dy]);
             }
         }
     }

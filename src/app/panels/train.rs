@@ -153,8 +153,11 @@ impl TrainPanel {
     pub fn receive(&mut self, done: Done, elapsed: Duration, commands: &mut Vec<Command>) -> Option<String> {
         match done {
             Done::Trained(report) => {
-                let text =
-                    format!("Trained a {} in {:.1} s", report.settings.params.kind_label(), elapsed.as_secs_f64());
+                let text = format!(
+                    "Trained a {} in {}",
+                    report.settings.params.kind_label(),
+                    crate::app::widgets::duration_text(elapsed)
+                );
                 commands.push(Command::Edit(Edit::SetReport(std::sync::Arc::new(*report))));
                 commands.push(Command::ShowTab(Tab::Train));
                 Some(text)
@@ -567,7 +570,8 @@ impl TrainPanel {
                     .include_x(1.0)
                     .include_y(0.0)
                     .include_y(1.0)
-                    .legend(Legend::default())
+                    // A ROC curve fills the upper left; the legend goes where it never is.
+                    .legend(Legend::default().position(egui_plot::Corner::RightBottom))
                     .show(left, |p| {
                         p.line(Line::new("model", PlotPoints::from(roc)).width(2.0));
                         p.line(

@@ -101,18 +101,9 @@ impl TreeView {
             );
         });
         if self.fitted_for != Some(key) {
-            // Fit the whole tree when its text stays readable; otherwise start at a readable
-            // zoom on the root and let the user pan.
-            let avail = ui.available_size();
-            let whole = bounds.expand(20.0);
-            let scale = (avail.x / whole.width()).min(avail.y / whole.height());
-            self.scene_rect = if scale >= 0.7 {
-                whole
-            } else {
-                let size = avail / 0.85;
-                let root_x = layout.first().map_or(0.0, |(x, _)| *x as f32 * SLOT_W + SLOT_W / 2.0);
-                Rect::from_min_size(Pos2::new(root_x - size.x / 2.0, -10.0), size)
-            };
+            // The whole tree fitted to the window, so its shape is seen at once; zoom in to
+            // read a part.
+            self.scene_rect = bounds.expand(20.0);
             self.fitted_for = Some(key);
         }
         let path: Vec<usize> = self.selected.map_or_else(Vec::new, |s| path_to(tree, s));
