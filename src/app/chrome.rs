@@ -199,8 +199,8 @@ impl GlassboxApp {
                     ui.separator();
                     let target = self.session.dataset.as_ref().and_then(|d| d.target()).map(|c| c.name.clone());
                     let text = match target {
-                        Some(t) => format!("Next: train a model that predicts '{t}' →"),
-                        None => "Next: choose the column to predict (its role: target) →".to_owned(),
+                        Some(t) => format!("Next: train a model that predicts '{t}' (Train tab)"),
+                        None => "Next: choose the column to predict (give it the target role)".to_owned(),
                     };
                     if ui.link(text).clicked() {
                         commands.push(Command::ShowTab(Tab::Train));

@@ -167,45 +167,6 @@ pub fn png_button(ui: &mut Ui, label: &str, name: &str, rect: Rect, commands: &m
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn png_of_a_region_is_that_region() {
-        let mut img = egui::ColorImage::filled([40, 20], Color32::WHITE);
-        for y in 0..20 {
-            for x in 20..40 {
-                img.pixels[y * 40 + x] = Color32::from_rgb(200, 10, 10);
-            }
-        }
-        // Points at 2 pixels per point: the right half is x 10..20 points.
-        let png =
-            png_of_region(&img, Rect::from_min_max(Pos2::new(10.0, 0.0), Pos2::new(30.0, 10.0)), 2.0).expect("png");
-        let decoded = image::load_from_memory(&png).expect("decodes").to_rgba8();
-        assert_eq!(decoded.dimensions(), (20, 20), "clipped to the image");
-        assert!(decoded.pixels().all(|p| p.0 == [200, 10, 10, 255]));
-        assert!(png_of_region(&img, Rect::from_min_max(Pos2::new(50.0, 0.0), Pos2::new(60.0, 5.0)), 2.0).is_err());
-    }
-
-    #[test]
-    fn waterfall_runs_from_base_to_prediction() {
-        let items = vec![("a".to_owned(), 0.2), ("b".to_owned(), -0.05), ("c".to_owned(), 0.01)];
-        let rows = waterfall_rows(0.1, &items, 2, |v| format!("{v:.2}"));
-        assert_eq!(rows.len(), 3);
-        assert_eq!(rows[0].label, "a");
-        assert!((rows[1].start - 0.3).abs() < 1e-12);
-        let end = rows.last().map(|r| r.start + r.value).unwrap_or_default();
-        assert!((end - 0.26).abs() < 1e-12);
-        assert_eq!(rows[2].label, "1 other features");
-    }
-
-    #[test]
-    fn value_scale_ends() {
-        assert_eq!(value_color(0.0), Color32::from_rgb(40, 110, 220));
-        assert_eq!(value_color(1.0), Color32::from_rgb(230, 60, 50));
-    }
-}
 
 /// A run time as people read it: milliseconds below a second, else seconds with one decimal.
 pub fn duration_text(d: std::time::Duration) -> String {
@@ -244,6 +205,48 @@ pub fn beeswarm_offsets(values: &[f64], row_height: f64) -> Vec<f64> {
         layer += 1;
     }
     let scale = 0.9 * row_height / (widest + 1.0);
-    offsets.iter_mut().for_each(|o| *o *= scale);
+    for o in &mut offsets {
+        *o *= scale;
+    }
     offsets
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn png_of_a_region_is_that_region() {
+        let mut img = egui::ColorImage::filled([40, 20], Color32::WHITE);
+        for y in 0..20 {
+            for x in 20..40 {
+                img.pixels[y * 40 + x] = Color32::from_rgb(200, 10, 10);
+            }
+        }
+        // Points at 2 pixels per point: the right half is x 10..20 points.
+        let png =
+            png_of_region(&img, Rect::from_min_max(Pos2::new(10.0, 0.0), Pos2::new(30.0, 10.0)), 2.0).expect("png");
+        let decoded = image::load_from_memory(&png).expect("decodes").to_rgba8();
+        assert_eq!(decoded.dimensions(), (20, 20), "clipped to the image");
+        assert!(decoded.pixels().all(|p| p.0 == [200, 10, 10, 255]));
+        assert!(png_of_region(&img, Rect::from_min_max(Pos2::new(50.0, 0.0), Pos2::new(60.0, 5.0)), 2.0).is_err());
+    }
+
+    #[test]
+    fn waterfall_runs_from_base_to_prediction() {
+        let items = vec![("a".to_owned(), 0.2), ("b".to_owned(), -0.05), ("c".to_owned(), 0.01)];
+        let rows = waterfall_rows(0.1, &items, 2, |v| format!("{v:.2}"));
+        assert_eq!(rows.len(), 3);
+        assert_eq!(rows[0].label, "a");
+        assert!((rows[1].start - 0.3).abs() < 1e-12);
+        let end = rows.last().map(|r| r.start + r.value).unwrap_or_default();
+        assert!((end - 0.26).abs() < 1e-12);
+        assert_eq!(rows[2].label, "1 other features");
+    }
+
+    #[test]
+    fn value_scale_ends() {
+        assert_eq!(value_color(0.0), Color32::from_rgb(40, 110, 220));
+        assert_eq!(value_color(1.0), Color32::from_rgb(230, 60, 50));
+    }
 }
