@@ -26,6 +26,7 @@ pub mod matrix;
 pub mod metrics;
 pub mod model;
 pub mod numeric;
+pub mod paths;
 pub mod plan;
 pub mod progress;
 // Reading the data file to hash it slices its buffer by what `read` returned, at most its length.

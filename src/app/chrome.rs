@@ -3,7 +3,6 @@
 //! file, recover unsaved work, save before closing), the drop overlay and the first-start screen.
 
 use std::fmt::Write as _;
-use std::path::PathBuf;
 
 use egui::{RichText, Ui};
 
@@ -95,8 +94,10 @@ impl GlassboxApp {
                 )
                 .labelled_by(ui.label("").id);
             let enter = edit.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
-            if (ui.button("Open").clicked() || enter) && !self.path_box.trim().is_empty() {
-                commands.push(Command::OpenPath(PathBuf::from(self.path_box.trim())));
+            if (ui.button("Open").clicked() || enter)
+                && let Some(path) = crate::paths::parse_user_path(&self.path_box)
+            {
+                commands.push(Command::OpenPath(path));
             }
         });
     }
@@ -113,8 +114,10 @@ impl GlassboxApp {
                     ui.label("Give the data file's current location:");
                     ui.add(egui::TextEdit::singleline(&mut p.new_data).desired_width(480.0));
                     ui.horizontal(|ui| {
-                        if ui.button(RichText::new("Open with this file").strong()).clicked() {
-                            commands.push(Command::RelinkData(PathBuf::from(p.new_data.trim())));
+                        if ui.button(RichText::new("Open with this file").strong()).clicked()
+                            && let Some(path) = crate::paths::parse_user_path(&p.new_data)
+                        {
+                            commands.push(Command::RelinkData(path));
                         }
                         if ui.button("Cancel").clicked() {
                             commands.push(Command::CancelRelink);
@@ -171,8 +174,10 @@ impl GlassboxApp {
                 ui.label("Save to:");
                 ui.add(egui::TextEdit::singleline(path).desired_width(480.0));
                 ui.horizontal(|ui| {
-                    if ui.button(RichText::new("Save").strong()).clicked() {
-                        commands.push(Command::SaveTo(PathBuf::from(path.trim())));
+                    if ui.button(RichText::new("Save").strong()).clicked()
+                        && let Some(p) = crate::paths::parse_user_path(path)
+                    {
+                        commands.push(Command::SaveTo(p));
                     }
                     if ui.button("Cancel").clicked() {
                         commands.push(Command::CancelSave);

@@ -180,6 +180,7 @@ impl GlassboxApp {
         let mut project = p.project;
         if let Some(d) = project.data.as_mut() {
             d.path = file;
+            d.relative = None;
         }
         let path = p.path;
         self.start_job(

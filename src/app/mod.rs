@@ -25,8 +25,13 @@ pub use files::{PendingProject, SaveWhat};
 /// # Errors
 /// When no window can be created (no display, no OpenGL).
 pub fn run(file: Option<PathBuf>) -> anyhow::Result<()> {
+    let mut viewport = egui::ViewportBuilder::default();
+    // The same picture as the Windows `.exe`'s icon (assets/make_icon.py draws both).
+    if let Ok(icon) = eframe::icon_data::from_png_bytes(include_bytes!("../../assets/glassbox.png")) {
+        viewport = viewport.with_icon(icon);
+    }
     let options = eframe::NativeOptions {
-        viewport: egui::ViewportBuilder::default()
+        viewport: viewport
             .with_title("Glassbox")
             .with_inner_size([1400.0, 860.0])
             .with_min_inner_size([800.0, 500.0])

@@ -1,8 +1,6 @@
 //! Look and feel: light/dark choice and fonts, including a system CJK font so column names in
 //! Chinese or Japanese show as text rather than boxes.
 
-use std::path::Path;
-
 use super::state::ThemeChoice;
 
 /// Applies the colour scheme.
@@ -15,33 +13,93 @@ pub fn apply_theme(ctx: &egui::Context, choice: ThemeChoice) {
     ctx.options_mut(|o| o.theme_preference = pref);
 }
 
-/// Fonts with CJK glyphs that desktops commonly have, in order of preference.
-const CJK_FONTS: &[&str] = &[
-    "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
-    "/usr/share/fonts/noto-cjk/NotoSansCJK-Regular.ttc",
-    "/usr/share/fonts/google-noto-cjk/NotoSansCJK-Regular.ttc",
-    "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
-    "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",
-    "/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf",
-    "/usr/share/fonts/truetype/arphic/uming.ttc",
-    "C:\\Windows\\Fonts\\msyh.ttc",
-    "C:\\Windows\\Fonts\\simsun.ttc",
-    "C:\\Windows\\Fonts\\YuGothM.ttc",
-    "C:\\Windows\\Fonts\\meiryo.ttc",
-    "/System/Library/Fonts/PingFang.ttc",
-    "/System/Library/Fonts/Hiragino Sans GB.ttc",
-    "/Library/Fonts/Arial Unicode.ttf",
+/// Families that draw Chinese and Japanese well, in order of preference (the first that is
+/// installed wins); any other installed face that has both Han and kana glyphs comes after.
+const CJK_FAMILIES: &[&str] = &[
+    "Noto Sans CJK SC",
+    "Noto Sans CJK JP",
+    "Source Han Sans SC",
+    "Source Han Sans",
+    "Microsoft YaHei",
+    "Yu Gothic",
+    "Meiryo",
+    "MS Gothic",
+    "SimSun",
+    "PingFang SC",
+    "Hiragino Sans GB",
+    "Hiragino Sans",
+    "WenQuanYi Micro Hei",
+    "WenQuanYi Zen Hei",
+    "Droid Sans Fallback",
+    "AR PL UMing CN",
+    "Arial Unicode MS",
 ];
 
-/// Adds the first CJK font found as a fallback; returns its path, or `None` when the system
-/// has none (the app then says so in the About box).
+/// The rank of a family name in [`CJK_FAMILIES`], for choosing among installed faces.
+pub fn cjk_family_rank(family: &str) -> Option<usize> {
+    CJK_FAMILIES.iter().position(|f| f.eq_ignore_ascii_case(family))
+}
+
+/// Whether font data (one face of it) has glyphs for Chinese and for Japanese kana.
+fn covers_cjk(data: &[u8], index: u32) -> bool {
+    ttf_parser::Face::parse(data, index).is_ok_and(|f| f.glyph_index('中').is_some() && f.glyph_index('あ').is_some())
+}
+
+/// The best CJK face among the system's fonts, found through the system's font list (Windows'
+/// font folder and registry locations, macOS's font folders, fontconfig's folders on Linux, as
+/// `fontdb` enumerates them): its family name, bytes and face index.
+pub fn find_cjk_font(db: &fontdb::Database) -> Option<(String, Vec<u8>, u32)> {
+    let family = |face: &fontdb::FaceInfo| face.families.first().map(|(n, _)| n.clone()).unwrap_or_default();
+    let mut ranked: Vec<(usize, &fontdb::FaceInfo)> = db
+        .faces()
+        .filter(|f| f.style == fontdb::Style::Normal)
+        .map(|f| (cjk_family_rank(&family(f)).unwrap_or(usize::MAX), f))
+        .collect();
+    // Preferred families first, then the rest by name, so the choice is the same every time.
+    ranked.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| family(a.1).cmp(&family(b.1))));
+    ranked.into_iter().find_map(|(_, face)| {
+        let (bytes, index) = db.with_face_data(face.id, |data, index| (data.to_vec(), index))?;
+        covers_cjk(&bytes, index).then(|| (family(face), bytes, index))
+    })
+}
+
+/// Adds the system's CJK font as a fallback after egui's own fonts; returns its family name,
+/// or `None` when the system has none (the app then says so in the Help menu).
 pub fn install_fonts(ctx: &egui::Context) -> Option<String> {
-    let (path, bytes) = CJK_FONTS.iter().find_map(|p| std::fs::read(Path::new(p)).ok().map(|b| (*p, b)))?;
+    let mut db = fontdb::Database::new();
+    db.load_system_fonts();
+    let (name, bytes, index) = find_cjk_font(&db)?;
     let mut fonts = egui::FontDefinitions::default();
-    fonts.font_data.insert("cjk".into(), std::sync::Arc::new(egui::FontData::from_owned(bytes)));
+    let mut data = egui::FontData::from_owned(bytes);
+    data.index = index;
+    fonts.font_data.insert("cjk".into(), std::sync::Arc::new(data));
     for family in [egui::FontFamily::Proportional, egui::FontFamily::Monospace] {
         fonts.families.entry(family).or_default().push("cjk".into());
     }
     ctx.set_fonts(fonts);
-    Some(path.to_owned())
+    Some(name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn preferred_families_rank_as_listed() {
+        assert_eq!(cjk_family_rank("Noto Sans CJK SC"), Some(0));
+        assert_eq!(cjk_family_rank("microsoft yahei"), Some(4), "names compare without case");
+        assert!(cjk_family_rank("Yu Gothic") < cjk_family_rank("SimSun"));
+        assert_eq!(cjk_family_rank("Arial"), None);
+    }
+
+    #[test]
+    fn a_font_list_without_cjk_faces_gives_none() {
+        // egui's own fonts (Latin and emoji) have no Han or kana glyphs.
+        let mut db = fontdb::Database::new();
+        for (_, data) in egui::FontDefinitions::default().font_data {
+            db.load_font_data((*data.font).as_ref().to_vec());
+        }
+        assert!(!db.is_empty());
+        assert!(find_cjk_font(&db).is_none());
+    }
 }

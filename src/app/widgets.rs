@@ -167,7 +167,6 @@ pub fn png_button(ui: &mut Ui, label: &str, name: &str, rect: Rect, commands: &m
     }
 }
 
-
 /// A run time as people read it: milliseconds below a second, else seconds with one decimal.
 pub fn duration_text(d: std::time::Duration) -> String {
     let secs = d.as_secs_f64();

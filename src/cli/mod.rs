@@ -13,7 +13,8 @@ mod whatif;
 
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand};
+use clap::Parser;
+use clap::{Args, Subcommand};
 
 use crate::data::{CsvOptions, LoadOptions, TextEncoding};
 
@@ -148,5 +149,28 @@ pub fn run(command: Command) -> anyhow::Result<()> {
         Command::Whatif(args) => whatif::run(&args),
         Command::Counterfactual(args) => counterfactual::run(&args),
         Command::Plan(args) => plan::run(&args),
+    }
+}
+
+/// The whole program: parse the arguments, then run a command or open the window. Shared by
+/// `glassbox` and, on Windows, the console twin `glassbox-cli` (see `src/main.rs`).
+pub fn main() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Some(command) => run(command),
+        #[cfg(feature = "gui")]
+        None => crate::app::run(cli.file),
+        #[cfg(not(feature = "gui"))]
+        None => Err(anyhow::anyhow!(
+            "this build of glassbox has no window (built without the `gui` feature); \
+             run a subcommand such as `glassbox inspect FILE`, or see `glassbox --help`"
+        )),
+    };
+    match result {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
     }
 }

@@ -31,7 +31,7 @@ pub const VERSION: u32 = 2;
 pub const MAX_PROJECT_BYTES: u64 = 512 * 1024 * 1024;
 
 /// Where the project's data lives and how it was read.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct DataRef {
     /// The data file as it was opened (absolute when known).
     pub path: PathBuf,
@@ -42,7 +42,25 @@ pub struct DataRef {
     /// How it was read.
     #[serde(default)]
     pub options: LoadOptions,
+    /// The data file relative to the project file's folder, `/` between folders, written when
+    /// the project is saved: how the data is found when both moved together, or when the
+    /// project was saved on another system (see [`crate::paths`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub relative: Option<String>,
 }
+
+/// Two references are the same data read the same way; where the data lies relative to the
+/// project file is derived from the file's location and takes no part.
+impl PartialEq for DataRef {
+    fn eq(&self, other: &Self) -> bool {
+        self.path == other.path
+            && self.size == other.size
+            && self.sha256 == other.sha256
+            && self.options == other.options
+    }
+}
+
+impl Eq for DataRef {}
 
 /// The path a project records for the sample data bundled into the binary.
 pub const SAMPLE_PATH: &str = "glassbox-sample:ai4i2020.csv";
@@ -57,6 +75,7 @@ impl DataRef {
             size: crate::sample::SAMPLE_CSV.len() as u64,
             sha256: hex(&hasher.finalize()),
             options: LoadOptions::default(),
+            relative: None,
         }
     }
 
@@ -72,7 +91,7 @@ impl DataRef {
     pub fn of_file(path: &Path, options: LoadOptions) -> Result<Self> {
         let (size, sha256) = hash_file(path)?;
         let path = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
-        Ok(Self { path, size, sha256, options })
+        Ok(Self { path, size, sha256, options, relative: None })
     }
 }
 
@@ -143,6 +162,21 @@ pub struct Project {
     /// Parts added by later features that this build does not know, kept as they are.
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+    /// The folder the project file was read from (not saved, not part of its content): where
+    /// its data is looked for when the recorded path does not exist here.
+    #[serde(skip)]
+    pub folder: Folder,
+}
+
+/// The folder a project file was read from. It is where the file happens to be, not what the
+/// project holds, so two projects with the same content are equal wherever they were read.
+#[derive(Debug, Clone, Default)]
+pub struct Folder(pub Option<PathBuf>);
+
+impl PartialEq for Folder {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
 }
 
 impl Default for Project {
@@ -158,6 +192,7 @@ impl Default for Project {
             scenarios: Vec::new(),
             plans: Vec::new(),
             extra: serde_json::Map::new(),
+            folder: Folder::default(),
         }
     }
 }
@@ -177,8 +212,20 @@ impl Project {
     /// # Errors
     /// When the folder is not writable or the disk is full (the old file is then untouched).
     pub fn save(&self, path: &Path) -> Result<()> {
-        let json =
-            serde_json::to_vec_pretty(self).map_err(|e| Error::invalid(format!("cannot write the project: {e}")))?;
+        let relative = self.data.as_ref().filter(|d| !d.is_sample() && d.path.is_absolute()).and_then(|d| {
+            let dir = std::path::absolute(path).ok()?.parent()?.to_path_buf();
+            crate::paths::relative_to(&dir, &std::path::absolute(&d.path).ok()?)
+        });
+        let json = if self.data.as_ref().is_some_and(|d| d.relative != relative) {
+            let mut copy = self.clone();
+            if let Some(d) = copy.data.as_mut() {
+                d.relative = relative;
+            }
+            serde_json::to_vec_pretty(&copy)
+        } else {
+            serde_json::to_vec_pretty(self)
+        }
+        .map_err(|e| Error::invalid(format!("cannot write the project: {e}")))?;
         write_atomically(path, &json)
     }
 
@@ -200,7 +247,17 @@ impl Project {
             ));
         }
         let bytes = std::fs::read(path).map_err(|e| Error::io("reading the project", path, e))?;
-        Self::from_bytes(&bytes, path)
+        let mut project = Self::from_bytes(&bytes, path)?;
+        project.folder = Folder(std::path::absolute(path).ok().and_then(|p| p.parent().map(Path::to_path_buf)));
+        // Data that moved with the project, or a project from another system: point at where
+        // the data is now, so everything that reads or saves the project sees that path.
+        if let Some(d) = project.data.as_mut().filter(|d| !d.is_sample())
+            && let Some(found) = crate::paths::locate_data(&d.path, d.relative.as_deref(), project.folder.0.as_deref())
+            && found != d.path
+        {
+            d.path = found;
+        }
+        Ok(project)
     }
 
     /// Parses project JSON; `path` names the source in messages.
@@ -277,10 +334,14 @@ impl Project {
             self.apply_roles(&mut ds);
             return Ok(ds);
         }
-        if !data.path.exists() {
-            return Err(Error::in_file("the project's data file is not there any more; was it moved?", &data.path));
-        }
-        let (size, sha) = hash_file(&data.path)?;
+        let Some(found) = crate::paths::locate_data(&data.path, data.relative.as_deref(), self.folder.0.as_deref())
+        else {
+            return Err(Error::in_file(
+                "the project's data file is not there any more, nor beside the project; was it moved?",
+                &data.path,
+            ));
+        };
+        let (size, sha) = hash_file(&found)?;
         if verify && sha != data.sha256 {
             return Err(Error::in_file(
                 format!(
@@ -288,10 +349,10 @@ impl Project {
                      Retrain, or restore the original file",
                     data.size
                 ),
-                &data.path,
+                &found,
             ));
         }
-        let mut ds = load_file(&data.path, &data.options, progress)?;
+        let mut ds = load_file(&found, &data.options, progress)?;
         // In the data the model was trained on (same hash), the rows it was trained and tested on
         // exist; if not, the project's split is damaged and would quietly explain and score rows
         // of missing values.
@@ -303,7 +364,7 @@ impl Project {
                         "the project file is damaged: its model was trained on data row {} but this data file has {n} rows",
                         row.saturating_add(1)
                     ),
-                    &data.path,
+                    &found,
                 ));
             }
         }

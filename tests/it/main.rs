@@ -15,6 +15,7 @@ mod data;
 mod explain;
 mod export;
 mod offline;
+mod paths;
 mod plan;
 mod rules;
 mod train;
