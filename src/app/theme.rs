@@ -35,7 +35,7 @@ const CJK_FAMILIES: &[&str] = &[
     "Arial Unicode MS",
 ];
 
-/// The rank of a family name in [`CJK_FAMILIES`], for choosing among installed faces.
+/// The rank of a family name in the list of preferred CJK families, for choosing among installed faces.
 pub fn cjk_family_rank(family: &str) -> Option<usize> {
     CJK_FAMILIES.iter().position(|f| f.eq_ignore_ascii_case(family))
 }

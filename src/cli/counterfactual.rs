@@ -12,7 +12,6 @@ use crate::model::{Prediction, Task};
 use crate::plan::{
     Bound, CfMethod, CfStatus, Constraints, CounterfactualOptions, Counterfactuals, Planner, Scenario, Want,
 };
-use crate::progress::Progress;
 
 /// Arguments of `counterfactual`.
 #[derive(Debug, Args)]
@@ -64,7 +63,9 @@ pub(super) fn run(args: &CounterfactualArgs) -> anyhow::Result<()> {
         max_evaluations: args.budget.max(1),
         seed: args.seed,
     };
-    let result = planner.counterfactuals(&scenario, &want, &options, &Progress::new())?;
+    let bar = super::progress::Reporter::start("searching counterfactuals");
+    let result = planner.counterfactuals(&scenario, &want, &options, bar.progress())?;
+    drop(bar);
     let now = planner.predict(&scenario.values());
     let answer = Answer { args, planner: &planner, want: &want, scenario: &scenario, result: &result, now: &now };
     if args.json {

@@ -52,19 +52,19 @@ pub struct ExplainArgs {
 
 /// Parses `A..B` into a range of row indices.
 fn parse_rows(text: &str, n_rows: usize) -> anyhow::Result<Vec<usize>> {
-    let (a, b) = text.split_once("..").ok_or_else(|| anyhow::anyhow!("--rows takes A..B, for example 0..100"))?;
+    let (a, b) = text.split_once("..").ok_or_else(|| crate::cli::usage!("--rows takes A..B, for example 0..100"))?;
     let a: usize = if a.trim().is_empty() {
         0
     } else {
-        a.trim().parse().map_err(|_| anyhow::anyhow!("--rows: '{a}' is not a row number"))?
+        a.trim().parse().map_err(|_| crate::cli::usage!("--rows: '{a}' is not a row number"))?
     };
     let b: usize = if b.trim().is_empty() {
         n_rows
     } else {
-        b.trim().parse().map_err(|_| anyhow::anyhow!("--rows: '{b}' is not a row number"))?
+        b.trim().parse().map_err(|_| crate::cli::usage!("--rows: '{b}' is not a row number"))?
     };
-    anyhow::ensure!(a < b, "--rows {text} selects no rows");
-    anyhow::ensure!(b <= n_rows, "--rows {text} goes past the last row ({n_rows} rows, 0..{n_rows})");
+    crate::cli::ensure_usage!(a < b, "--rows {text} selects no rows");
+    crate::cli::ensure_usage!(b <= n_rows, "--rows {text} goes past the last row ({n_rows} rows, 0..{n_rows})");
     Ok((a..b).collect())
 }
 
@@ -97,11 +97,12 @@ pub(super) fn run(args: &ExplainArgs) -> anyhow::Result<()> {
         None if args.method == "permutation" && args.data.is_none() => report.split.test.clone(),
         None => (0..ds.n_rows()).collect(),
     };
-    let progress = Progress::new();
+    let bar = super::progress::Reporter::start("explaining");
+    let progress = bar.progress();
     let mut out = String::new();
     if args.method == "permutation" {
         let opts = PermutationOptions { n_repeats: args.repeats.max(1), seed: args.seed };
-        let imp = permutation(model, &ds, &rows, &opts, &progress)?;
+        let imp = permutation(model, &ds, &rows, &opts, progress)?;
         out.push_str("feature,importance_mean,importance_std,baseline_score\n");
         for ((name, mean), std) in model.feature_names().iter().zip(&imp.mean).zip(&imp.std) {
             let _ = writeln!(out, "{},{mean},{std},{}", csv_field(name), imp.baseline);
@@ -116,7 +117,7 @@ pub(super) fn run(args: &ExplainArgs) -> anyhow::Result<()> {
             samples: args.samples,
             seed: args.seed,
         };
-        let ex = explain_rows(model, &ds, &rows, &background_rows, &opts, &progress)?;
+        let ex = explain_rows(model, &ds, &rows, &background_rows, &opts, progress)?;
         out.push_str("row,prediction,base_value");
         for f in &ex.features {
             out.push(',');
@@ -132,8 +133,8 @@ pub(super) fn run(args: &ExplainArgs) -> anyhow::Result<()> {
             out.push('\n');
         }
     }
-    crate::project::write_atomically(&args.out, out.as_bytes())?;
-    eprintln!("wrote {} to {}", args.method, args.out.display());
+    super::io::write_output(&args.out, &out)?;
+    eprintln!("wrote {} to {}", args.method, super::io::shown(&args.out));
     Ok(())
 }
 

@@ -8,7 +8,6 @@ use clap::{Args, ValueEnum};
 use super::rules::load;
 use crate::export::{ExportOptions, ExportPlan, Format, LogicSource, RealType, export};
 use crate::model::Task;
-use crate::project::write_atomically;
 use crate::rules::compute::{SURROGATE_DEPTH, refine, surrogate_params};
 use crate::rules::simplify::SimplifyOptions;
 
@@ -103,11 +102,14 @@ pub(super) fn run(args: &ExportArgs) -> anyhow::Result<()> {
             Task::Classification => match plan.classes.iter().position(|c| c == text.trim()) {
                 Some(k) => k as f64,
                 None => text.trim().parse::<f64>().map_err(|_| {
-                    anyhow::anyhow!("--safe-default '{text}' is not one of the classes ({})", plan.classes.join(", "))
+                    crate::cli::usage!(
+                        "--safe-default '{text}' is not one of the classes ({})",
+                        plan.classes.join(", ")
+                    )
                 })?,
             },
             Task::Regression => {
-                text.trim().parse::<f64>().map_err(|_| anyhow::anyhow!("--safe-default '{text}' is not a number"))?
+                text.trim().parse::<f64>().map_err(|_| crate::cli::usage!("--safe-default '{text}' is not a number"))?
             }
         }),
     };
@@ -128,13 +130,13 @@ pub(super) fn run(args: &ExportArgs) -> anyhow::Result<()> {
         FormatArg::TreeJson => Format::TreeJson,
     };
     let exported = export(&plan, format, &options)?;
-    write_atomically(&args.out, exported.text.as_bytes())?;
+    super::io::write_output(&args.out, &exported.text)?;
     let what = match (format, plan.logic) {
         (Format::TreeJson, _) => "the tree".to_owned(),
         (Format::Json | Format::Csv, _) => format!("{} rules and the default", plan.rules.rules.len()),
         (_, LogicSource::Tree | LogicSource::Rules) => plan.describe_logic(),
     };
-    eprintln!("wrote {} ({}): {what}", args.out.display(), format.label());
+    eprintln!("wrote {} ({}): {what}", super::io::shown(&args.out), format.label());
     eprintln!("fidelity: {}", plan.fidelity.describe());
     for note in &exported.notes {
         eprintln!("note: {note}");

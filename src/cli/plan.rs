@@ -10,7 +10,6 @@ use super::whatif::open_project;
 use super::{ReadArgs, read_data};
 use crate::model::Task;
 use crate::plan::{Bound, Constraints, CounterfactualOptions, PlanSettings, SavedPlan, Want};
-use crate::progress::Progress;
 
 /// Arguments of `plan`.
 #[derive(Debug, Args)]
@@ -62,24 +61,27 @@ pub struct PlanArgs {
 fn want_for(args: &PlanArgs, model: &crate::model::TrainedModel) -> anyhow::Result<Option<Want>> {
     let probability_args = args.threshold.is_some() || args.risk_class.is_some();
     if let Some(w) = &args.want {
-        anyhow::ensure!(!probability_args, "use either --want or --threshold/--risk-class, not both");
+        crate::cli::ensure_usage!(!probability_args, "use either --want or --threshold/--risk-class, not both");
         return Ok(Some(Want::parse(model, w)?));
     }
     if !probability_args {
         return Ok(None);
     }
-    anyhow::ensure!(
+    crate::cli::ensure_usage!(
         model.task == Task::Classification,
         "--threshold and --risk-class apply to classifiers; for this regression model give --want with a bound"
     );
     let class = match &args.risk_class {
         Some(c) => match Want::parse(model, c)? {
             Want::Class { class } => class,
-            _ => anyhow::bail!("--risk-class takes a class name"),
+            _ => return Err(crate::cli::usage!("--risk-class takes a class name")),
         },
         None if model.classes.len() == 2 => 1,
         None => {
-            anyhow::bail!("this model has {} classes; name the unwanted one with --risk-class", model.classes.len())
+            return Err(crate::cli::usage!(
+                "this model has {} classes; name the unwanted one with --risk-class",
+                model.classes.len()
+            ));
         }
     };
     let limit = args.threshold.unwrap_or(0.5);
@@ -106,8 +108,10 @@ pub(super) fn run(args: &PlanArgs) -> anyhow::Result<()> {
         ..PlanSettings::default()
     };
     let (plan, _) = read_data(&args.plan, &args.read)?;
-    let scored = planner.score_plan(&plan, &settings, &Progress::new())?;
-    crate::project::write_atomically(&args.out, scored.to_csv().as_bytes())?;
+    let bar = super::progress::Reporter::start("scoring the plan");
+    let scored = planner.score_plan(&plan, &settings, bar.progress())?;
+    drop(bar);
+    super::io::write_output(&args.out, &scored.to_csv())?;
 
     for m in &scored.messages {
         eprintln!("note: {m}");
@@ -141,8 +145,13 @@ pub(super) fn run(args: &PlanArgs) -> anyhow::Result<()> {
         }
         out.push('\n');
     }
-    let _ = writeln!(out, "wrote {}", args.out.display());
-    print!("{out}");
+    let _ = writeln!(out, "wrote {}", super::io::shown(&args.out));
+    // With the scored plan on standard output, the summary goes to standard error.
+    if super::io::is_dash(&args.out) {
+        eprint!("{out}");
+    } else {
+        print!("{out}");
+    }
 
     if args.save {
         let name = args.plan.file_name().map_or_else(|| "plan".to_owned(), |n| n.to_string_lossy().into_owned());

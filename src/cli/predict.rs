@@ -49,7 +49,7 @@ pub(super) fn run(args: &PredictArgs) -> anyhow::Result<()> {
         }
         out.push('\n');
     }
-    crate::project::write_atomically(&args.out, out.as_bytes())?;
+    super::io::write_output(&args.out, &out)?;
     let missing = raw.as_slice().iter().filter(|v| v.is_nan()).count();
     if missing > 0 {
         eprintln!("note: {missing} missing feature values were filled with the training median or most frequent level");
@@ -57,7 +57,7 @@ pub(super) fn run(args: &PredictArgs) -> anyhow::Result<()> {
     if unknown > 0 {
         eprintln!("note: {unknown} category values were not seen in training; they count as none of the known levels");
     }
-    eprintln!("wrote {} predictions to {}", preds.len(), args.out.display());
+    eprintln!("wrote {} predictions to {}", preds.len(), super::io::shown(&args.out));
     Ok(())
 }
 

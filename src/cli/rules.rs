@@ -4,7 +4,6 @@
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-use anyhow::Context as _;
 use clap::{Args, ValueEnum};
 
 use crate::data::Dataset;
@@ -87,9 +86,9 @@ pub(super) fn parse_share(flag: &str, text: &str) -> anyhow::Result<f64> {
         Some(p) => p.trim().parse::<f64>().map(|v| v / 100.0),
         None => t.parse::<f64>(),
     }
-    .with_context(|| format!("{flag} takes a share such as 0.05 or a percentage such as 5%, not '{text}'"))?;
+    .map_err(|_| crate::cli::usage!("{flag} takes a share such as 0.05 or a percentage such as 5%, not '{text}'"))?;
     if !(0.0..=1.0).contains(&v) {
-        anyhow::bail!("{flag} must lie between 0 and 1 (or 0% and 100%), not '{text}'");
+        return Err(crate::cli::usage!("{flag} must lie between 0 and 1 (or 0% and 100%), not '{text}'"));
     }
     Ok(v)
 }
@@ -100,15 +99,15 @@ pub(super) fn parse_steps(rs: &RuleSet, steps: &[String]) -> anyhow::Result<Roun
     for s in steps {
         let (name, step) = s
             .rsplit_once('=')
-            .ok_or_else(|| anyhow::anyhow!("--step takes FEATURE=STEP, such as \"Torque [Nm]=5\""))?;
+            .ok_or_else(|| crate::cli::usage!("--step takes FEATURE=STEP, such as \"Torque [Nm]=5\""))?;
         let name = name.trim();
         if !rs.features.iter().any(|f| f.name == name) {
-            anyhow::bail!("--step names '{name}', which is not a feature of the model");
+            return Err(crate::cli::usage!("--step names '{name}', which is not a feature of the model"));
         }
         let step: f64 =
-            step.trim().parse().with_context(|| format!("--step for '{name}': '{step}' is not a number"))?;
+            step.trim().parse().map_err(|_| crate::cli::usage!("--step for '{name}': '{step}' is not a number"))?;
         if step.is_nan() || step <= 0.0 {
-            anyhow::bail!("--step for '{name}' must be a positive number");
+            return Err(crate::cli::usage!("--step for '{name}' must be a positive number"));
         }
         rounding.steps.insert(name.to_owned(), step);
     }

@@ -53,7 +53,7 @@ pub(super) fn split_assignment(text: &str) -> anyhow::Result<(&str, &str)> {
     text.rsplit_once('=')
         .map(|(c, v)| (c.trim(), v.trim()))
         .filter(|(c, _)| !c.is_empty())
-        .ok_or_else(|| anyhow::anyhow!("--set takes COL=VALUE, for example --set \"Torque [Nm]=40\"; not '{text}'"))
+        .ok_or_else(|| crate::cli::usage!("--set takes COL=VALUE, for example --set \"Torque [Nm]=40\"; not '{text}'"))
 }
 
 /// A feature value as JSON: the level name for a category, the number otherwise (null when

@@ -84,6 +84,20 @@ impl DataRef {
         self.path.as_os_str() == SAMPLE_PATH
     }
 
+    /// Describes data that came as bytes rather than from a file (standard input): `path` says
+    /// so (`-`), and the hash still tells whether later data is the same.
+    pub fn of_bytes(path: &Path, bytes: &[u8], options: LoadOptions) -> Self {
+        let mut hasher = Sha256::new();
+        hasher.update(bytes);
+        Self {
+            path: path.to_path_buf(),
+            size: bytes.len() as u64,
+            sha256: hex(&hasher.finalize()),
+            options,
+            relative: None,
+        }
+    }
+
     /// Describes a data file as it is now.
     ///
     /// # Errors
@@ -333,6 +347,12 @@ impl Project {
             let mut ds = crate::sample::sample_dataset()?;
             self.apply_roles(&mut ds);
             return Ok(ds);
+        }
+        if data.path.as_os_str() == "-" {
+            return Err(Error::invalid(
+                "the project's data came from standard input and was not kept; train from a data file to use the \
+                 project's rows (rules, export, planning, explanations without --data)",
+            ));
         }
         let Some(found) = crate::paths::locate_data(&data.path, data.relative.as_deref(), self.folder.0.as_deref())
         else {

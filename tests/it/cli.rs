@@ -68,3 +68,158 @@ fn inspect_overrides_detection() {
     assert_eq!(v["columns"][1]["name"], "Temperatur [°C]");
     assert_eq!(v["columns"][1]["max"], 23.0);
 }
+
+// ---------------------------------------------------------------- scripts and pipes
+
+/// Runs glassbox with `stdin` as standard input.
+fn with_stdin(args: &[&str], stdin: &[u8]) -> std::process::Output {
+    use std::io::Write as _;
+    let mut child = glassbox()
+        .args(args)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("runs");
+    let mut input = child.stdin.take().expect("stdin");
+    input.write_all(stdin).expect("writes");
+    drop(input);
+    child.wait_with_output().expect("finishes")
+}
+
+#[test]
+fn data_is_read_from_standard_input_for_dash() {
+    let ccpp = std::fs::read(fixture("datasets/ccpp.csv")).expect("data");
+    let out = with_stdin(&["inspect", "-", "--json"], &ccpp);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(v["rows"], 9568);
+
+    let dir = tempfile::tempdir().expect("dir");
+    let project = dir.path().join("ccpp.glassbox");
+    let p = project.to_str().expect("utf-8");
+    let out = with_stdin(&["train", "-", "--target", "PE", "--max-depth", "3", "--out", p], &ccpp);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = with_stdin(&["predict", p, "--data", "-", "--out", "-"], &ccpp);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let csv = String::from_utf8_lossy(&out.stdout);
+    assert!(csv.starts_with("row,prediction") && csv.lines().count() == 9569, "{}", &csv[..200.min(csv.len())]);
+    // The project knows its data came from a stream and says so when asked for it.
+    let out = glassbox().args(["rules", p]).output().expect("runs");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("standard input"));
+}
+
+#[test]
+fn export_to_standard_output_survives_a_reader_that_stops_early() {
+    use std::io::Read as _;
+    let dir = tempfile::tempdir().expect("dir");
+    let project = dir.path().join("ai4i.glassbox");
+    let p = project.to_str().expect("utf-8");
+    let data = fixture("datasets/ai4i2020.csv");
+    let trained = glassbox()
+        .args(["train", data.to_str().expect("utf-8"), "--target", "Machine failure"])
+        .args(["--out", p])
+        .output()
+        .expect("runs");
+    assert!(trained.status.success());
+    // `glassbox export … --out - | head -c 40`: the reader goes away after 40 bytes.
+    let mut child = glassbox()
+        .args(["export", p, "--format", "st", "--out", "-"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("runs");
+    let mut head = [0u8; 40];
+    child.stdout.take().expect("stdout").read_exact(&mut head).expect("reads the head");
+    let out = child.wait_with_output().expect("finishes");
+    assert!(String::from_utf8_lossy(&head).starts_with("(*"));
+    assert!(out.status.success(), "a closed pipe is not an error: {}", String::from_utf8_lossy(&out.stderr));
+    // A project cannot go to a stream.
+    let out = glassbox()
+        .args(["train", data.to_str().expect("utf-8"), "--target", "Machine failure", "--out", "-"])
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("cannot write a project file to standard output"));
+}
+
+#[test]
+fn a_mistyped_command_is_named_with_the_closest_one() {
+    let out = glassbox().arg("bogus").output().expect("runs");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no command or file named 'bogus'"));
+    let out = glassbox().args(["expor", "x.glassbox"]).output().expect("runs");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("did you mean 'export'?"));
+}
+
+#[test]
+fn no_display_is_one_plain_sentence() {
+    if !cfg!(all(unix, not(target_os = "macos"))) {
+        return;
+    }
+    let out = glassbox().env_remove("DISPLAY").env_remove("WAYLAND_DISPLAY").output().expect("runs");
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    assert!(err.contains("no display found") && err.contains("glassbox --help"), "{err}");
+    assert!(!err.contains("winit") && !err.contains(".cargo"), "no library internals: {err}");
+}
+
+#[test]
+fn errors_say_each_thing_once_and_exit_codes_tell_usage_from_failure() {
+    let missing = "/nonexistent-folder/plant.csv";
+    let out = glassbox().args(["inspect", missing]).output().expect("runs");
+    assert_eq!(out.status.code(), Some(1), "a failure of the work");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(err.matches(missing).count(), 1, "{err}");
+    assert_eq!(err.matches("No such file or directory").count(), 1, "{err}");
+
+    let out = glassbox().args(["inspect", "--delimiter", "ab", missing]).output().expect("runs");
+    assert_eq!(out.status.code(), Some(2), "a usage error: {}", String::from_utf8_lossy(&out.stderr));
+    let out = glassbox().args(["inspect", "--no-such-option"]).output().expect("runs");
+    assert_eq!(out.status.code(), Some(2));
+
+    // With --json, a failure is also one JSON object on standard error, with file and line.
+    let bad = fixture("bad/quote_chaos.csv");
+    let out = glassbox().args(["inspect", bad.to_str().expect("utf-8"), "--json"]).output().expect("runs");
+    assert_eq!(out.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_slice(&out.stderr).expect("one JSON object on stderr");
+    assert_eq!(v["error"]["line"], 3, "{v}");
+    assert!(v["error"]["file"].as_str().is_some_and(|f| f.ends_with("quote_chaos.csv")), "{v}");
+    assert!(v["error"]["message"].as_str().is_some_and(|m| m.contains("follows the closing quote")), "{v}");
+    // --help documents the exit codes.
+    let help = glassbox().arg("--help").output().expect("runs");
+    assert!(String::from_utf8_lossy(&help.stdout).contains("Exit codes: 0 success"));
+}
+
+#[test]
+fn completions_and_the_manual_page_come_from_the_argument_definitions() {
+    for shell in ["bash", "zsh", "fish", "powershell"] {
+        let out = glassbox().args(["completions", shell]).output().expect("runs");
+        assert!(out.status.success(), "{shell}");
+        let text = String::from_utf8_lossy(&out.stdout);
+        // fish names long options without their dashes (`-l max-depth`).
+        assert!(text.contains("counterfactual") && text.contains("max-depth"), "{shell} completion lacks commands");
+    }
+    let out = glassbox().arg("man").output().expect("runs");
+    let man = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success() && man.contains(".TH glassbox 1") && man.contains("Exit codes"), "{man}");
+}
+
+#[test]
+fn progress_bars_stay_off_standard_error_when_it_is_not_a_terminal() {
+    let dir = tempfile::tempdir().expect("dir");
+    let project = dir.path().join("p.glassbox");
+    let data = fixture("datasets/concrete_compressive_strength.csv");
+    let out = glassbox()
+        .args(["train", data.to_str().expect("utf-8"), "--target", "Concrete compressive strength(MPa, megapascals) "])
+        .args(["--out", project.to_str().expect("utf-8")])
+        .output()
+        .expect("runs");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("training ["), "no bar in a log");
+    let quiet = glassbox().args(["--quiet", "inspect", data.to_str().expect("utf-8")]).output().expect("runs");
+    assert!(quiet.status.success());
+}
