@@ -300,7 +300,7 @@ fn bench_svc(args: &Args, small: &Dataset) -> anyhow::Result<(Value, Option<Fitt
         let params = SvmParams::default();
         eprintln!("SVC fit: {n} rows …");
         let (timing, model) = measure(args.repeats.min(3), args.slow_secs, || {
-            Ok(svm::fit_binary(&x, &positive, params.c, params.tol, &kernel, 0)?)
+            Ok(svm::fit_binary(&x, &positive, &params, &kernel, &Progress::new(), false)?)
         })?;
         let accuracy = {
             let hits = (0..x.n_rows()).filter(|&i| (model.decision(&kernel, x.row(i)) > 0.0) == positive[i]).count();

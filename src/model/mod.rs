@@ -6,6 +6,7 @@
 pub mod cart;
 pub mod pipeline;
 pub mod search;
+pub mod smo;
 pub mod svm;
 pub mod svm_eval;
 pub mod train;

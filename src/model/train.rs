@@ -422,13 +422,14 @@ pub fn fit_on(
     let mut notes = Vec::new();
     let mut positions = positions.to_vec();
     if let ModelParams::Svm(p) = &settings.params
+        && p.max_train_rows > 0
         && positions.len() > p.max_train_rows.max(10)
     {
         let before = positions.len();
         positions = subsample(&positions, &table.y, table.task, p.max_train_rows.max(10), settings.seed);
         notes.push(format!(
-            "the SVM was trained on a stratified sample of {} of the {before} training rows \
-             (smartcore's SVM solver slows down sharply with more rows; raise 'max training rows' to use more)",
+            "the SVM was trained on a sample of {} of the {before} training rows, as its row limit asks \
+             (stratified for a classifier); set the limit to 0 to use every row",
             positions.len()
         ));
     }
@@ -467,7 +468,9 @@ pub fn fit_on(
                 model: svm::fit_classifier(&x, &classes_of(&y), table.classes.len(), p, settings.seed, progress)?,
             }
         }
-        (ModelParams::Svm(p), Task::Regression) => Estimator::SvmRegressor { model: svm::fit_regressor(&x, &y, p)? },
+        (ModelParams::Svm(p), Task::Regression) => {
+            Estimator::SvmRegressor { model: svm::fit_regressor(&x, &y, p, progress)? }
+        }
     };
     let model = TrainedModel {
         task: table.task,

@@ -18,6 +18,7 @@ mod offline;
 mod paths;
 mod plan;
 mod rules;
+mod svm_agreement;
 mod train;
 mod tree_agreement;
 mod tree_semantics;

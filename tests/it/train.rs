@@ -286,6 +286,31 @@ fn tree_probabilities_are_class_mixes_and_metrics_match_predictions() {
     assert!((metrics.accuracy - correct as f64 / r.split.test.len() as f64).abs() < 1e-12);
 }
 
+/// No silent row cap: by default an SVM trains on every training row (the exact solver takes a
+/// fraction of a second on a thousand rows), and its held-out accuracy is scikit-learn's.
+#[test]
+fn svm_trains_on_every_training_row_by_default() {
+    let ds = load("datasets/plant_cls_head1500.csv");
+    let s =
+        TrainSettings { params: ModelParams::Svm(glassbox::model::svm::SvmParams::default()), ..settings("failure") };
+    let r = train(&ds, &s, &Progress::new()).expect("trains");
+    assert!(!r.warnings.iter().any(|w| w.contains("sample")), "{:?}", r.warnings);
+    let glassbox::model::Estimator::SvmClassifier { model } = &r.model.estimator else { panic!("an SVM") };
+    let machine = &model.machines[0];
+    // Support vectors are training rows: as many as the solver kept, all from the 1,200.
+    assert_eq!(r.split.train.len(), 1200);
+    assert!(machine.svm.coef.len() > 100 && machine.svm.coef.len() < 1200, "{}", machine.svm.coef.len());
+    let glassbox::model::train::Evaluation::Classification { metrics, .. } = &r.evaluation else {
+        panic!("classification")
+    };
+    assert!(
+        metrics.accuracy > metrics.majority_baseline_accuracy,
+        "{} vs {}",
+        metrics.accuracy,
+        metrics.majority_baseline_accuracy
+    );
+}
+
 #[test]
 fn svm_multiclass_one_vs_one_with_probabilities() {
     let ds = load("datasets/steel_industry_energy_head3000.csv");
@@ -301,7 +326,7 @@ fn svm_multiclass_one_vs_one_with_probabilities() {
         assert_eq!(p.probabilities.len(), 3);
         assert!((p.probabilities.iter().sum::<f64>() - 1.0).abs() < 1e-6);
     }
-    assert!(r.warnings.iter().any(|w| w.contains("stratified sample of 400")));
+    assert!(r.warnings.iter().any(|w| w.contains("a sample of 400 of the")), "{:?}", r.warnings);
     let glassbox::model::train::Evaluation::Classification { metrics, .. } = &r.evaluation else {
         panic!("classification")
     };

@@ -402,13 +402,35 @@ impl TrainPanel {
             ui.label("Tolerance:");
             ui.add(egui::DragValue::new(&mut p.tol).range(1e-6..=1.0).speed(0.0001).max_decimals(6));
             ui.end_row();
-            ui.label("Max training rows:");
-            ui.add(egui::DragValue::new(&mut p.max_train_rows).range(50..=100_000).speed(50.0));
+            ui.label("Training rows:");
+            ui.horizontal(|ui| {
+                let mut limited = p.max_train_rows > 0;
+                if ui
+                    .checkbox(&mut limited, "at most")
+                    .on_hover_text(
+                        "Train on a sample of the training rows (stratified for a classifier); off uses every row",
+                    )
+                    .changed()
+                {
+                    p.max_train_rows = if limited { 5000 } else { 0 };
+                }
+                if limited {
+                    ui.add(egui::DragValue::new(&mut p.max_train_rows).range(50..=10_000_000).speed(50.0));
+                } else {
+                    ui.label("all");
+                }
+            });
+            ui.end_row();
+            ui.label("Kernel cache (MB):").on_hover_text(
+                "Memory the solver may keep of kernel columns; more saves recomputing them on large data",
+            );
+            ui.add(egui::DragValue::new(&mut p.cache_mb).range(10..=16_384).speed(10.0));
             ui.end_row();
         });
-        // An estimate before starting: smartcore's solver is far slower than libsvm.
+        // An estimate before starting, from the training rows and the width of the data.
         let usable = ds.target().map_or(0, |t| t.stats.count);
-        let train_rows = ((usable as f64 * (1.0 - self.test_fraction)) as usize).min(p.max_train_rows);
+        let all = (usable as f64 * (1.0 - self.test_fraction)) as usize;
+        let train_rows = if p.max_train_rows > 0 { all.min(p.max_train_rows) } else { all };
         let n_cols: usize = ds.features().map(|(_, c)| if c.kind.has_levels() { c.levels.len() } else { 1 }).sum();
         let classes = ds.target().map_or(2, |t| t.stats.distinct.clamp(2, 50));
         let pairs = classes * (classes - 1) / 2;
