@@ -267,7 +267,8 @@ pub struct ExportPlan {
     pub logic: LogicSource,
     /// Agreement of that logic with the model.
     pub fidelity: Fidelity,
-    /// Per raw feature, every distinct value seen in the training and held-out rows, ascending.
+    /// Per raw feature, every distinct value seen in the training and held-out rows and the
+    /// feature's fill, ascending.
     pub observed: Vec<Vec<f64>>,
     /// Header facts.
     pub facts: Facts,
@@ -322,6 +323,8 @@ impl ExportPlan {
                     .filter_map(|r| r.get(j).copied())
                     .filter(|x| !x.is_nan())
                     .collect();
+                // A missing input takes the fill, which the PLC's comparisons must also place right.
+                v.extend(tree_pipeline.features.get(j).map(|f| f.fill));
                 v.sort_by(f64::total_cmp);
                 v.dedup();
                 v

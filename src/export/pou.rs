@@ -3,10 +3,13 @@
 //! [`plcopen_xml`](super::plcopen_xml) in a PLCopen project.
 //!
 //! The body uses a small subset of ST that every IEC 61131-3 compiler accepts: assignments,
-//! `IF`/`ELSIF`/`ELSE`, comparisons, `AND`/`OR`/`NOT`, and typed literals. It first sets
-//! `Valid`, then computes the decision into two local variables exactly as the model does (on
-//! every row, valid or not), and last copies them to the outputs when `Valid` is TRUE, or the
-//! safe default when it is FALSE.
+//! `IF`/`ELSIF`/`ELSE`, comparisons, `AND`/`OR`/`NOT`, and typed literals. It first checks the
+//! inputs: a missing one (a `NaN` number, or level code `-1` for a category) takes the training
+//! fill into a local copy, exactly as the model's pipeline fills it, and sets its bit in
+//! `Missing`; one outside the training range sets its bit in `OutOfRange`. Then it computes the
+//! decision from the copies into two local variables exactly as the model does (on every row,
+//! valid or not), and last copies them to the outputs when `Valid` (no input out of range) is
+//! TRUE, or the safe default when it is FALSE.
 
 use super::ident::{comment_text, identifier, identifiers, is_valid_identifier};
 use super::literal::{Conflict, RealType, threshold_literal, value_literal};
@@ -26,12 +29,33 @@ pub const CONFIDENCE: &str = "Confidence";
 pub const SPREAD: &str = "Spread";
 /// The validity output.
 pub const VALID: &str = "Valid";
+/// Output: TRUE when a missing input was filled in.
+pub const IMPUTED: &str = "Imputed";
+/// Output: bit `k` set when input `k + 1` was missing (inputs 33 and on: `Missing2`, …).
+pub const MISSING: &str = "Missing";
+/// Output: bit `k` set when input `k + 1` lay outside its training range (`OutOfRange2`, …).
+pub const OUT_OF_RANGE: &str = "OutOfRange";
+/// Inputs per bit-mask word.
+pub const MASK_BITS: usize = 32;
 /// Local: the decision before the validity check.
 pub const DECISION: &str = "decision";
 /// Local: the confidence before the validity check (classification).
 pub const CERTAINTY: &str = "certainty";
 /// Local: the spread before the validity check (regression).
 pub const SPREAD_LOCAL: &str = "deviation";
+
+/// The names of the bit-mask outputs called `base` for `n` inputs: `base` for inputs 1–32,
+/// `base2` for 33–64, and so on (at least one).
+pub fn mask_names(base: &str, n: usize) -> Vec<String> {
+    (0..n.div_ceil(MASK_BITS).max(1))
+        .map(|w| if w == 0 { base.to_owned() } else { format!("{base}{}", w + 1) })
+        .collect()
+}
+
+/// The `DWORD` literal with bit `bit` set.
+fn bit_literal(bit: usize) -> String {
+    format!("DWORD#16#{:08X}", 1u64 << (bit % MASK_BITS))
+}
 
 /// The names of the block's second output and of the local that holds it before the validity
 /// check: `Confidence`/`certainty` for a classifier, `Spread`/`deviation` for a regressor (IEC
@@ -65,7 +89,8 @@ pub struct Pou {
     pub inputs: Vec<Var>,
     /// `VAR_OUTPUT`: prediction, confidence (or spread), validity.
     pub outputs: Vec<Var>,
-    /// `VAR`: the decision before the validity check.
+    /// `VAR`: the inputs as used (missing ones filled in), then the decision before the validity
+    /// check.
     pub locals: Vec<Var>,
     /// The statements, one per line, ending in a newline.
     pub body: String,
@@ -98,10 +123,33 @@ fn block_name(plan: &ExportPlan, options: &ExportOptions, fixed: &[&str]) -> Res
     })
 }
 
+/// The outputs that say what happened to the inputs: `Imputed` and the bit masks.
+fn status_outputs(n: usize) -> Vec<Var> {
+    let mut outputs = vec![Var {
+        name: IMPUTED.into(),
+        ty: "BOOL".into(),
+        comment: "TRUE when a missing input took its training fill, as in the model (see Missing)".into(),
+    }];
+    for (base, what) in
+        [(MISSING, "was missing (NaN, or level code -1)"), (OUT_OF_RANGE, "lay outside its training range")]
+    {
+        for (w, name) in mask_names(base, n).into_iter().enumerate() {
+            let first = w * MASK_BITS + 1;
+            let last = ((w + 1) * MASK_BITS).min(n.max(1));
+            outputs.push(Var {
+                name,
+                ty: "DWORD".into(),
+                comment: format!("bit k set when input {first} + k {what}; inputs {first} .. {last}"),
+            });
+        }
+    }
+    outputs
+}
+
 /// The block's variables: inputs in model feature order (with their training ranges or
 /// levels in the comments), the outputs, and the locals holding the decision before the
 /// validity check.
-fn declarations(plan: &ExportPlan, ids: &[String], real: &str) -> (Vec<Var>, Vec<Var>, Vec<Var>) {
+fn declarations(plan: &ExportPlan, ids: &[String], used: &[String], real: &str) -> (Vec<Var>, Vec<Var>, Vec<Var>) {
     let inputs: Vec<Var> = plan
         .features
         .iter()
@@ -153,16 +201,30 @@ fn declarations(plan: &ExportPlan, ids: &[String], real: &str) -> (Vec<Var>, Vec
         )),
     };
     let (second, second_local) = second_output(plan.task);
-    let outputs = vec![
+    let mut outputs = vec![
         Var { name: PREDICTION.into(), ty: prediction_ty.into(), comment: comment_text(&prediction_comment) },
         Var { name: second.into(), ty: real.into(), comment: second_comment },
         Var {
             name: VALID.into(),
             ty: "BOOL".into(),
-            comment: "FALSE when an input is NaN or outside its training range".into(),
+            comment: "FALSE when an input lies outside its training range (see OutOfRange)".into(),
         },
     ];
-    let locals = vec![
+    outputs.extend(status_outputs(plan.features.len()));
+    let mut locals: Vec<Var> = plan
+        .features
+        .iter()
+        .zip(used)
+        .map(|(f, u)| Var {
+            name: u.clone(),
+            ty: match f.kind {
+                FeatureKind::Numeric => real.to_owned(),
+                FeatureKind::Categorical => "INT".to_owned(),
+            },
+            comment: comment_text(&format!("'{}' as used: the input, or its training fill when missing", f.name)),
+        })
+        .collect();
+    locals.extend([
         Var {
             name: DECISION.into(),
             ty: prediction_ty.into(),
@@ -177,7 +239,7 @@ fn declarations(plan: &ExportPlan, ids: &[String], real: &str) -> (Vec<Var>, Vec
             }
             .into(),
         },
-    ];
+    ]);
 
     (inputs, outputs, locals)
 }
@@ -188,7 +250,10 @@ fn declarations(plan: &ExportPlan, ids: &[String], real: &str) -> (Vec<Var>, Vec
 /// A block name that is not a valid identifier or clashes with a variable, a bad safe default or
 /// date, or (with `REAL`) thresholds no 32-bit literal can place between two seen values.
 pub fn build(plan: &ExportPlan, options: &ExportOptions) -> Result<Pou> {
-    let fixed = [PREDICTION, CONFIDENCE, SPREAD, VALID, DECISION, CERTAINTY, SPREAD_LOCAL];
+    let n = plan.features.len();
+    let masks: Vec<String> = [MISSING, OUT_OF_RANGE].iter().flat_map(|b| mask_names(b, n)).collect();
+    let mut fixed = vec![PREDICTION, CONFIDENCE, SPREAD, VALID, IMPUTED, DECISION, CERTAINTY, SPREAD_LOCAL];
+    fixed.extend(masks.iter().map(String::as_str));
     let name = block_name(plan, options, &fixed)?;
     let date = options.date.as_deref().map(parse_date).transpose()?;
     let ty = options.real_type;
@@ -196,13 +261,17 @@ pub fn build(plan: &ExportPlan, options: &ExportOptions) -> Result<Pou> {
     let safe = plan.safe_default(options)?;
 
     let names: Vec<&str> = plan.features.iter().map(|f| f.name.as_str()).collect();
-    let mut taken: Vec<&str> = fixed.to_vec();
+    let mut taken: Vec<&str> = fixed.clone();
     taken.push(&name);
     let ids = identifiers(&names, &taken);
+    taken.extend(ids.iter().map(String::as_str));
+    let used_names: Vec<String> = ids.iter().map(|id| format!("{id}_used")).collect();
+    let used_refs: Vec<&str> = used_names.iter().map(String::as_str).collect();
+    let used = identifiers(&used_refs, &taken);
 
-    let (inputs, outputs, locals) = declarations(plan, &ids, real);
-    let mut body = Body { out: String::new(), ty, plan, ids: &ids, conflicts: Vec::new(), moved: 0 };
-    body.validity();
+    let (inputs, outputs, locals) = declarations(plan, &ids, &used, real);
+    let mut body = Body { out: String::new(), ty, plan, ids: &ids, used: &used, conflicts: Vec::new(), moved: 0 };
+    body.inputs();
     match plan.logic {
         LogicSource::Tree => body.tree(0, 0)?,
         LogicSource::Rules => body.rules(),
@@ -273,8 +342,14 @@ fn header(plan: &ExportPlan, options: &ExportOptions, name: &str, date: Option<&
     };
     let (second, _) = second_output(plan.task);
     lines.push(format!(
-        "Valid is FALSE when an input is NaN or outside its training range{}; then {PREDICTION} = {safe_text} and \
-         {second} = 0.0.",
+        "Missing inputs: a NaN number, or level code -1 for a category, takes its training fill (median or most \
+         frequent level, given beside each input) as the model does; {IMPUTED} is then TRUE and the input's bit \
+         is set in {MISSING} (bit 0 = first input, in declaration order{}).",
+        if plan.features.len() > MASK_BITS { "; inputs 33 .. 64 in Missing2, and so on" } else { "" }
+    ));
+    lines.push(format!(
+        "{VALID} is FALSE when an input lies outside its training range{} or a level code is unknown (its bit is \
+         set in {OUT_OF_RANGE}); then {PREDICTION} = {safe_text} and {second} = 0.0.",
         if options.real_type == RealType::Real { " (to REAL precision)" } else { "" }
     ));
     if plan.task == Task::Classification {
@@ -319,6 +394,8 @@ struct Body<'a> {
     ty: RealType,
     plan: &'a ExportPlan,
     ids: &'a [String],
+    /// The local copies the logic reads (missing inputs filled in).
+    used: &'a [String],
     conflicts: Vec<(usize, Conflict)>,
     /// Thresholds written as another REAL than the nearest.
     moved: usize,
@@ -333,8 +410,14 @@ impl Body<'_> {
         self.out.push('\n');
     }
 
-    fn id(&self, feature: usize) -> &str {
+    /// The input variable of `feature`.
+    fn input(&self, feature: usize) -> &str {
         self.ids.get(feature).map_or("Input", String::as_str)
+    }
+
+    /// The local the logic reads for `feature`: the input, or its fill when missing.
+    fn id(&self, feature: usize) -> &str {
+        self.used.get(feature).map_or("Input", String::as_str)
     }
 
     /// The literal for `x <= t` on `feature`, recording a conflict.
@@ -355,32 +438,54 @@ impl Body<'_> {
         }
     }
 
-    fn validity(&mut self) {
-        self.line(0, "(* Valid: every input inside its training range; a NaN input fails every comparison. *)");
-        let mut terms = Vec::new();
+    /// Checks every input: a missing one takes its fill and sets its `Missing` bit, one outside
+    /// its training range sets its `OutOfRange` bit; then `Imputed` and `Valid`.
+    fn inputs(&mut self) {
+        let n = self.plan.features.len();
+        let missing = mask_names(MISSING, n);
+        let out = mask_names(OUT_OF_RANGE, n);
+        self.line(
+            0,
+            "(* Inputs: a missing one (NaN fails every comparison, so x <> x holds; a category's code -1) takes its \
+             training fill, as in the model; one outside its training range is flagged. *)",
+        );
+        for m in missing.iter().chain(&out) {
+            self.line(0, &format!("{m} := DWORD#0;"));
+        }
         for (j, f) in self.plan.features.iter().enumerate() {
-            let id = self.id(j).to_owned();
-            match f.kind {
-                FeatureKind::Numeric => {
-                    let lo = value_literal(f.min, self.ty).text;
-                    let hi = value_literal(f.max, self.ty).text;
-                    terms.push(format!("({id} >= {lo}) AND ({id} <= {hi})"));
-                }
+            let (x, u) = (self.input(j).to_owned(), self.id(j).to_owned());
+            let (m, o, bit) = (&missing[j / MASK_BITS], &out[j / MASK_BITS], bit_literal(j));
+            let (is_missing, fill, outside) = match f.kind {
+                FeatureKind::Numeric => (
+                    format!("{x} <> {x}"),
+                    value_literal(f.fill, self.ty).text,
+                    format!(
+                        "({x} < {}) OR ({x} > {})",
+                        value_literal(f.min, self.ty).text,
+                        value_literal(f.max, self.ty).text
+                    ),
+                ),
                 FeatureKind::Categorical => {
-                    terms.push(format!("({id} >= 0) AND ({id} <= {})", f.levels.len().saturating_sub(1)));
+                    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)] // a level index, not negative
+                    let fill = (f.fill.max(0.0) as usize).to_string();
+                    (format!("{x} = -1"), fill, format!("({x} < 0) OR ({x} > {})", f.levels.len().saturating_sub(1)))
                 }
-            }
+            };
+            self.line(0, &format!("IF {is_missing} THEN"));
+            self.line(1, &format!("{u} := {fill};"));
+            self.line(1, &format!("{m} := {m} OR {bit};"));
+            self.line(0, "ELSE");
+            self.line(1, &format!("{u} := {x};"));
+            self.line(1, &format!("IF {outside} THEN"));
+            self.line(2, &format!("{o} := {o} OR {bit};"));
+            self.line(1, "END_IF;");
+            self.line(0, "END_IF;");
         }
-        if terms.is_empty() {
-            self.line(0, &format!("{VALID} := TRUE;"));
-        } else {
-            let last = terms.len() - 1;
-            for (i, t) in terms.iter().enumerate() {
-                let lead = if i == 0 { format!("{VALID} := ") } else { "    AND ".to_owned() };
-                let end = if i == last { ";" } else { "" };
-                self.line(0, &format!("{lead}{t}{end}"));
-            }
-        }
+        let any = |names: &[String], op: &str, join: &str| {
+            names.iter().map(|m| format!("({m} {op} DWORD#0)")).collect::<Vec<_>>().join(join)
+        };
+        self.line(0, &format!("{IMPUTED} := {};", any(&missing, "<>", " OR ")));
+        self.line(0, &format!("{VALID} := {};", any(&out, "=", " AND ")));
         self.line(0, "");
     }
 

@@ -46,6 +46,11 @@ enum Expect<'a> {
     Plan(&'a ExportPlan),
 }
 
+/// Bit `k` set where `flags[k]` (the first 32 inputs).
+fn mask(flags: &[bool]) -> u32 {
+    flags.iter().take(32).enumerate().filter(|(_, f)| **f).fold(0, |m, (k, _)| m | (1 << k))
+}
+
 /// Runs the exported ST on every training and held-out row and checks it against the model (or
 /// the plan's own logic): the decision before the validity check on every row, `Valid` against
 /// the training ranges, and the outputs (decision or safe default). Returns the rows checked.
@@ -105,16 +110,31 @@ fn check_st(t: &Trained, plan: &ExportPlan, opts: &ExportOptions, expect: &Expec
             if let Some(c) = want_conf {
                 assert_eq!(env[local], real(c), "row {}: {second}", rows.dataset_rows[i]);
             }
-            // Valid: every input inside its training range, in the PLC's precision.
-            let valid = plan.features.iter().zip(raw).all(|(f, &x)| match f.kind {
-                FeatureKind::Categorical => x >= 0.0 && x <= f.max,
-                FeatureKind::Numeric => match opts.real_type {
-                    #[allow(clippy::cast_possible_truncation)]
-                    RealType::Real => (x as f32) >= (f.min as f32) && (x as f32) <= (f.max as f32),
-                    RealType::Lreal => x >= f.min && x <= f.max,
-                },
-            });
-            assert_eq!(env["VALID"], Value::Bool(valid), "row {}: Valid", rows.dataset_rows[i]);
+            // A missing input (NaN; the INT input gets -1) is filled in; Valid: every present
+            // input inside its training range, in the PLC's precision.
+            let missing: Vec<bool> = raw.iter().map(|x| x.is_nan()).collect();
+            let outside: Vec<bool> = plan
+                .features
+                .iter()
+                .zip(raw)
+                .map(|(f, &x)| {
+                    !x.is_nan()
+                        && !match f.kind {
+                            FeatureKind::Categorical => x >= 0.0 && x <= f.max,
+                            FeatureKind::Numeric => match opts.real_type {
+                                #[allow(clippy::cast_possible_truncation)]
+                                RealType::Real => (x as f32) >= (f.min as f32) && (x as f32) <= (f.max as f32),
+                                RealType::Lreal => x >= f.min && x <= f.max,
+                            },
+                        }
+                })
+                .collect();
+            let valid = !outside.contains(&true);
+            let row = rows.dataset_rows[i];
+            assert_eq!(env["VALID"], Value::Bool(valid), "row {row}: Valid");
+            assert_eq!(env["IMPUTED"], Value::Bool(missing.contains(&true)), "row {row}: Imputed");
+            assert_eq!(env["MISSING"], Value::Dword(mask(&missing)), "row {row}: Missing");
+            assert_eq!(env["OUTOFRANGE"], Value::Dword(mask(&outside)), "row {row}: OutOfRange");
             if training {
                 assert!(valid, "a training row is inside the training range");
             }
@@ -138,6 +158,67 @@ fn exported_structured_text_decides_as_the_model_on_every_row() {
             eprintln!("{name}: the exported {} code decides as the model on all {n} rows", ty.keyword());
         }
     }
+}
+
+/// AI4I 2020 with sensor dropouts of the kind a line has: the tool-wear counter is empty for
+/// every 'H' product (a gauge that one line lacks) and the product type is unknown on every
+/// 40th run; a tree trained on it.
+fn ai4i_dropouts() -> &'static Trained {
+    static CELL: std::sync::OnceLock<Trained> = std::sync::OnceLock::new();
+    CELL.get_or_init(|| {
+        let mut ds = crate::rules::load("datasets/ai4i2020.csv");
+        let ty = ds.column_index("Type").expect("Type");
+        let wear = ds.column_index("Tool wear [min]").expect("wear");
+        let high = ds.columns[ty].levels.iter().position(|l| l == "H").expect("level H") as f64;
+        for r in 0..ds.n_rows() {
+            if ds.columns[ty].values[r] == high {
+                ds.columns[wear].values[r] = f64::NAN;
+            }
+            if r % 40 == 7 {
+                ds.columns[ty].values[r] = f64::NAN;
+            }
+        }
+        let features = crate::rules::AI4I_FEATURES.iter().map(|s| (*s).to_owned()).collect();
+        crate::rules::fit(
+            ds,
+            "Machine failure",
+            Some(features),
+            Task::Classification,
+            ModelParams::Tree(TreeParams::default()),
+        )
+    })
+}
+
+#[test]
+fn missing_inputs_are_filled_as_the_model_fills_them() {
+    let t = ai4i_dropouts();
+    let rows_with_gaps = (0..t.data.train.len())
+        .map(|i| t.data.train.raw.row(i))
+        .chain((0..t.data.test.len()).map(|i| t.data.test.raw.row(i)))
+        .filter(|r| r.iter().any(|x| x.is_nan()))
+        .count();
+    assert!(rows_with_gaps > 1000, "{rows_with_gaps} rows with a missing input");
+    let p = plan(t, None);
+    for ty in [RealType::Real, RealType::Lreal] {
+        // check_st runs every row, gaps included: the decision is the model's, Imputed and the
+        // Missing bits name the gaps, and Valid stays TRUE for them.
+        let n = check_st(t, &p, &options(ty), &Expect::Model);
+        eprintln!(
+            "AI4I with dropouts: {} code decides as the model on all {n} rows, {rows_with_gaps} filled in",
+            ty.keyword()
+        );
+    }
+    // The fill is stated in the code as the model's own.
+    let text = export(&p, Format::StructuredText, &options(RealType::Lreal)).expect("st").text;
+    let wear = &t.report.model.pipeline.features[5];
+    assert!(
+        wear.fill.is_finite() && text.contains(&format!("LREAL#{}", glassbox::export::literal::format_f64(wear.fill)))
+    );
+    // The same with a rule set.
+    let rs = extract(&t.report, &t.data, &TreeParams::default()).expect("rules");
+    let rs = simplify(&rs, &t.data, &SimplifyOptions { min_support: 0.005, ..SimplifyOptions::default() });
+    let p = plan(t, Some(&rs));
+    check_st(t, &p, &options(RealType::Real), &Expect::Plan(&p));
 }
 
 fn ai4i_rules() -> RuleSet {

@@ -38,7 +38,8 @@ pub const AI4I_FEATURES: [&str; 6] = [
     "Tool wear [min]",
 ];
 
-fn fit(ds: Dataset, target: &str, features: Option<Vec<String>>, task: Task, params: ModelParams) -> Trained {
+/// Trains `params` on `ds` for `target` and keeps the rows for scoring rules.
+pub fn fit(ds: Dataset, target: &str, features: Option<Vec<String>>, task: Task, params: ModelParams) -> Trained {
     let settings =
         TrainSettings { target: target.into(), task: Some(task), features, params, ..TrainSettings::default() };
     let report = train(&ds, &settings, &Progress::new()).expect("trains");
@@ -46,7 +47,8 @@ fn fit(ds: Dataset, target: &str, features: Option<Vec<String>>, task: Task, par
     Trained { ds, report, data }
 }
 
-fn load(name: &str) -> Dataset {
+/// A dataset from `tests/fixtures/`, as the app reads it.
+pub fn load(name: &str) -> Dataset {
     load_file(&fixture(name), &LoadOptions::default(), &Progress::new()).expect("loads")
 }
 

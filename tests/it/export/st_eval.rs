@@ -1,8 +1,8 @@
 //! A small interpreter for the Structured Text subset the exporter writes, so tests can run the
 //! exported code itself on every row: declarations, assignments, IF/ELSIF/ELSE, comparisons,
-//! AND/OR/NOT, TRUE/FALSE, integer and typed real literals. `REAL` values are `f32` and compare
-//! in 32 bits, `LREAL` values are `f64`; comparing or assigning across types is an error, as in
-//! a strict IEC 61131-3 compiler.
+//! AND/OR/NOT (bitwise on `DWORD`), TRUE/FALSE, integer, typed real and `DWORD#16#…` literals.
+//! `REAL` values are `f32` and compare in 32 bits, `LREAL` values are `f64`; comparing or
+//! assigning across types is an error, as in a strict IEC 61131-3 compiler.
 
 use std::collections::BTreeMap;
 
@@ -17,6 +17,8 @@ pub enum Value {
     Int(i64),
     /// `BOOL`.
     Bool(bool),
+    /// `DWORD`.
+    Dword(u32),
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -83,12 +85,20 @@ fn tokenize(src: &str) -> Vec<Tok> {
                     }
                     i += 1;
                 }
+                // A based integer such as `DWORD#16#0000000F`.
+                if i < b.len() && b[i] == b'#' {
+                    i += 1;
+                    while i < b.len() && b[i].is_ascii_alphanumeric() {
+                        i += 1;
+                    }
+                }
                 out.push(Tok::Typed(word.to_ascii_uppercase(), src[s..i].to_owned()));
             } else {
                 out.push(Tok::Ident(word.to_owned()));
             }
-        } else if c.is_ascii_digit() {
+        } else if c.is_ascii_digit() || (c == b'-' && b.get(i + 1).is_some_and(u8::is_ascii_digit)) {
             let start = i;
+            i += 1;
             while i < b.len() && b[i].is_ascii_digit() {
                 i += 1;
             }
@@ -244,6 +254,14 @@ impl Parser {
                 e
             }
             Tok::Int(v) => Expr::Lit(Value::Int(v)),
+            Tok::Typed(ty, text) if ty == "DWORD" => {
+                let v = match text.split_once('#') {
+                    Some(("16", hex)) => u32::from_str_radix(hex, 16).expect("hex DWORD"),
+                    Some((base, _)) => panic!("DWORD literal in base {base}"),
+                    None => text.parse().expect("DWORD literal"),
+                };
+                Expr::Lit(Value::Dword(v))
+            }
             Tok::Typed(ty, text) => {
                 assert!(text.contains('.'), "a real literal without a decimal point: {ty}#{text}");
                 match ty.as_str() {
@@ -289,12 +307,14 @@ fn eval(e: &Expr, env: &BTreeMap<String, Value>) -> Value {
         },
         Expr::And(a, b) | Expr::Or(a, b) => match (eval(a, env), eval(b, env)) {
             (Value::Bool(x), Value::Bool(y)) => Value::Bool(if matches!(e, Expr::And(..)) { x && y } else { x || y }),
+            (Value::Dword(x), Value::Dword(y)) => Value::Dword(if matches!(e, Expr::And(..)) { x & y } else { x | y }),
             (x, y) => panic!("AND/OR of {x:?} and {y:?}"),
         },
         Expr::Cmp(op, a, b) => Value::Bool(match (eval(a, env), eval(b, env)) {
             (Value::Real(x), Value::Real(y)) => compare(op, x, y),
             (Value::Lreal(x), Value::Lreal(y)) => compare(op, x, y),
             (Value::Int(x), Value::Int(y)) => compare(op, x, y),
+            (Value::Dword(x), Value::Dword(y)) => compare(op, x, y),
             (x, y) => panic!("comparing {x:?} with {y:?}: types differ"),
         }),
     }
@@ -303,7 +323,11 @@ fn eval(e: &Expr, env: &BTreeMap<String, Value>) -> Value {
 fn same_type(v: Value, ty: &str) -> bool {
     matches!(
         (v, ty),
-        (Value::Real(_), "REAL") | (Value::Lreal(_), "LREAL") | (Value::Int(_), "INT") | (Value::Bool(_), "BOOL")
+        (Value::Real(_), "REAL")
+            | (Value::Lreal(_), "LREAL")
+            | (Value::Int(_), "INT")
+            | (Value::Bool(_), "BOOL")
+            | (Value::Dword(_), "DWORD")
     )
 }
 
