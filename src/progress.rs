@@ -27,6 +27,8 @@ pub struct Progress {
     offset: f64,
     /// Width of that part.
     span: f64,
+    /// Reports nothing (only answers a cancel): for work that runs beside other reporting work.
+    muted: bool,
 }
 
 impl Default for Progress {
@@ -38,11 +40,14 @@ impl Default for Progress {
 impl Progress {
     /// A fresh progress at 0 %, not cancelled.
     pub fn new() -> Self {
-        Self { shared: Arc::default(), offset: 0.0, span: 1.0 }
+        Self { shared: Arc::default(), offset: 0.0, span: 1.0, muted: false }
     }
 
     /// Reports that `fraction` (0..=1) of this handle's part is done.
     pub fn set(&self, fraction: f64) {
+        if self.muted {
+            return;
+        }
         let f = if fraction.is_finite() { fraction.clamp(0.0, 1.0) } else { 0.0 };
         let whole = self.offset + self.span * f;
         self.shared.fraction_bits.store(whole.to_bits(), Ordering::Relaxed);
@@ -63,6 +68,9 @@ impl Progress {
 
     /// Sets the short text that says what the job is doing now.
     pub fn set_stage(&self, stage: impl Into<String>) {
+        if self.muted {
+            return;
+        }
         if let Ok(mut s) = self.shared.stage.lock() {
             *s = stage.into();
         }
@@ -93,13 +101,38 @@ impl Progress {
     pub fn sub(&self, from: f64, to: f64) -> Self {
         let from = from.clamp(0.0, 1.0);
         let to = to.clamp(from, 1.0);
-        Self { shared: Arc::clone(&self.shared), offset: self.offset + self.span * from, span: self.span * (to - from) }
+        Self {
+            shared: Arc::clone(&self.shared),
+            offset: self.offset + self.span * from,
+            span: self.span * (to - from),
+            muted: self.muted,
+        }
+    }
+
+    /// A handle that reports nothing but sees a cancel: for work that runs in parallel with
+    /// work that reports (the folds of a cross-validation, say), so that a cancel stops it too.
+    #[must_use]
+    pub fn muted(&self) -> Self {
+        Self { muted: true, ..self.clone() }
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_muted_handle_reports_nothing_but_sees_a_cancel() {
+        let p = Progress::new();
+        p.set(0.25);
+        let m = p.sub(0.5, 1.0).muted();
+        m.set(1.0);
+        m.set_stage("folds");
+        assert!((p.fraction() - 0.25).abs() < 1e-12 && p.stage().is_empty());
+        assert!(m.check().is_ok());
+        p.cancel();
+        assert!(m.is_cancelled() && m.check().is_err());
+    }
 
     #[test]
     fn sub_ranges_map_into_the_whole() {

@@ -110,9 +110,12 @@ pub fn grid_search(
         .map(|&(_, params, fold)| {
             progress.check()?;
             let mut s = settings.clone();
-            s.params = params.clone();
+            s.params = match params {
+                ModelParams::Svm(p) => ModelParams::Svm(crate::model::svm::sharing_memory(p, jobs.len())),
+                other @ ModelParams::Tree(_) => other.clone(),
+            };
             let (tr, te) = (pick(&train, &fold.train), pick(&train, &fold.test));
-            let score = score_fold(ds, &table, &tr, &te, &s);
+            let score = score_fold(ds, &table, &tr, &te, &s, progress);
             progress.set_count(done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1, jobs.len());
             score
         })
@@ -138,8 +141,15 @@ pub fn grid_search(
     Ok(SearchResult { task: table.task, metric: metric.into(), candidates, best })
 }
 
-fn score_fold(ds: &Dataset, table: &TrainingTable, train: &[usize], test: &[usize], s: &TrainSettings) -> Result<f64> {
-    let (model, _) = fit_on(ds, table, train, s, &Progress::new())?;
+fn score_fold(
+    ds: &Dataset,
+    table: &TrainingTable,
+    train: &[usize],
+    test: &[usize],
+    s: &TrainSettings,
+    progress: &Progress,
+) -> Result<f64> {
+    let (model, _) = fit_on(ds, table, train, s, &progress.muted())?;
     let rows = pick(&table.rows, test);
     let raw = model.raw_rows(ds, &rows)?;
     let preds = model.predict(&raw);

@@ -483,6 +483,14 @@ pub fn fit_binary(
     Ok(BinarySvm::new(x.select_rows(&sol.support), sol.dual_coef, sol.bias, kernel))
 }
 
+/// `params` for one of `fits` fits that run at the same time: the kernel cache is shared out
+/// between those that run at once (at least 16 MB each), so parallel fits never hold more than
+/// the setting in all.
+pub fn sharing_memory(params: &SvmParams, fits: usize) -> SvmParams {
+    let at_once = fits.min(rayon::current_num_threads()).max(1);
+    SvmParams { cache_mb: (params.cache_mb / at_once).max(16), ..params.clone() }
+}
+
 /// The solver settings of `params`.
 fn options(params: &SvmParams) -> SolverOptions {
     SolverOptions { tol: params.tol, cache_bytes: params.cache_mb.max(1) << 20, ..SolverOptions::default() }
@@ -506,12 +514,13 @@ fn fit_calibrated(
     let folds = 5.min(minority).min(x.n_rows() / 2);
     let platt = if folds >= 2 {
         let folds = k_folds(x.n_rows(), folds, Some(&classes), seed)?;
+        let fold_params = sharing_memory(params, folds.len());
         let per_fold: Vec<Result<Vec<(usize, f64)>>> = folds
             .par_iter()
             .map(|split| {
                 let xt = x.select_rows(&split.train);
                 let yt: Vec<bool> = split.train.iter().map(|&i| positive[i]).collect();
-                let m = fit_binary(&xt, &yt, params, kernel, progress, false)?;
+                let m = fit_binary(&xt, &yt, &fold_params, kernel, progress, false)?;
                 Ok(split.test.iter().map(|&i| (i, m.decision(kernel, x.row(i)))).collect())
             })
             .collect();

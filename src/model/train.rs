@@ -655,7 +655,7 @@ fn cross_validate(
         .map(|fold| {
             progress.check()?;
             let (tr, te) = (pick(train, &fold.train), pick(train, &fold.test));
-            let (model, _) = fit_on(ds, table, &tr, settings, &Progress::new())?;
+            let (model, _) = fit_on(ds, table, &tr, settings, &progress.muted())?;
             let e = evaluate(ds, table, &model, &te);
             let d = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
             progress.set_count(d, k);

@@ -197,7 +197,17 @@ fn saves_and_reopens_a_project() {
     let dir = tempfile::tempdir().expect("dir");
     let path = dir.path().join("session.glassbox");
     let mut h = app_harness();
-    train_sample(&mut h);
+    run_until(&mut h, |a| a.session.dataset.is_some());
+    let ctx = h.ctx.clone();
+    let tree = glassbox::model::cart::TreeParams { max_depth: Some(4), ..Default::default() };
+    let settings = glassbox::model::train::TrainSettings {
+        target: "Machine failure".into(),
+        params: glassbox::model::ModelParams::Tree(tree.clone()),
+        seed: 7,
+        ..Default::default()
+    };
+    h.state_mut().apply(&ctx, glassbox::app::Command::train(settings));
+    run_until(&mut h, |a| a.session.report.is_some() && !a.is_training());
     assert!(h.state().session.dirty, "a new model is an unsaved change");
     let ctx = h.ctx.clone();
     h.state_mut().apply(&ctx, glassbox::app::Command::SaveProjectAs);
@@ -217,6 +227,9 @@ fn saves_and_reopens_a_project() {
     run_until(&mut h2, |a| a.session.project_path.is_some() && !a.is_loading());
     assert_eq!(h2.state().session.report.as_deref().map(|r| &r.model), saved.model.as_ref().map(|r| &r.model));
     assert!(!h2.state().session.dirty);
+    // The Train panel shows the settings the model was trained with, ready to train again.
+    let panel = &h2.state().panels.train;
+    assert!(!panel.use_svm && panel.tree == tree && panel.seed == 7);
 }
 
 #[test]

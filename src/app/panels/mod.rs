@@ -188,6 +188,10 @@ impl Panels {
         self.explain = explain::ExplainPanel::default();
         self.rules = rules::RulesPanel::default();
         self.plan = plan::PlanPanel::new();
+        self.train = train::TrainPanel::default();
+        if let Some(r) = &session.report {
+            self.train.adopt(&r.settings);
+        }
     }
 
     /// A new model replaced the old one: results derived from it are dropped.

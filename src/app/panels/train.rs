@@ -149,6 +149,28 @@ impl TrainPanel {
         }
     }
 
+    /// Shows the settings a model was trained with (an opened project's), so that training
+    /// again starts from them.
+    pub fn adopt(&mut self, s: &TrainSettings) {
+        match &s.params {
+            ModelParams::Tree(p) => {
+                self.use_svm = false;
+                self.tree = p.clone();
+            }
+            ModelParams::Svm(p) => {
+                self.use_svm = true;
+                self.svm = p.clone();
+            }
+        }
+        self.task = s.task;
+        self.missing = s.missing;
+        self.split = s.split;
+        self.test_fraction = s.test_fraction;
+        self.use_cv = s.cv_folds.is_some();
+        self.cv_folds = s.cv_folds.unwrap_or(5);
+        self.seed = s.seed;
+    }
+
     /// Takes back the result of the panel's work; returns a message for the status bar.
     pub fn receive(&mut self, done: Done, elapsed: Duration, commands: &mut Vec<Command>) -> Option<String> {
         match done {
@@ -438,7 +460,7 @@ impl TrainPanel {
         if self.use_cv {
             secs *= 1.0 + self.cv_folds as f64;
         }
-        let text = format!("Estimated fit time: about {} on {train_rows} rows", human_secs(secs));
+        let text = format!("Estimated fit time: {} on {train_rows} rows", human_secs(secs));
         let color = if secs > 60.0 { ui.visuals().warn_fg_color } else { ui.visuals().weak_text_color() };
         ui.label(RichText::new(text).small().color(color));
     }
@@ -641,9 +663,9 @@ fn human_secs(s: f64) -> String {
     if s < 1.0 {
         "under a second".into()
     } else if s < 90.0 {
-        format!("{s:.0} s")
+        format!("about {s:.0} s")
     } else {
-        format!("{:.0} min", s / 60.0)
+        format!("about {:.0} min", s / 60.0)
     }
 }
 
