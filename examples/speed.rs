@@ -3,15 +3,24 @@
 //! Measures, in process with `std::time::Instant` (a warm-up run, then the median of several;
 //! a step whose warm-up alone exceeds `--slow-secs` is reported from that one run):
 //! - a depth-8 classification tree fitted on 80,000 rows × 8 features;
-//! - one RBF SVC fit (no calibration) on 1,000 … 8,000 standardised rows;
+//! - RBF SVC fits (no calibration) on 2,000, 8,000 and 40,000 standardised rows, with the test
+//!   accuracy and ROC AUC of each on held-out rows;
+//! - the Platt-calibrated two-class SVC (`svm::fit_classifier`, 5 internal folds) on 8,000 rows
+//!   beside the plain fit of the same rows;
+//! - an RBF ε-SVR on the combined-cycle power plant data (`tests/fixtures/datasets/ccpp.csv`,
+//!   first 80 % of rows), with R² on the rest;
+//! - a linear-kernel SVC (hinge loss, dual coordinate descent) on 100,000 standardised rows;
 //! - path-dependent, interventional (100 background rows) and interaction `TreeSHAP` on the
 //!   depth-8 fixture tree over 10,000 rows, on one thread and on all threads;
-//! - `KernelSHAP` (k-means-10 background, default `n_samples`) of the SVC's decision function;
-//! - LIME (5,000 samples) of the depth-8 tree's P(class 1) and of the SVC's decision function;
+//! - `KernelSHAP` (k-means-10 background, default `n_samples`) of the 8,000-row SVC's decision
+//!   function;
+//! - LIME (5,000 samples) of the depth-8 tree's P(class 1) and of the 8,000-row SVC's decision
+//!   function;
 //! - loading a 1,000,000-row × 14-column CSV: time, the dataset's memory and the peak RSS.
 //!
-//! Progress goes to stderr. `benches/compare_python.py` runs this and times the Python tools on
-//! the same data and settings; `benches/README.md` explains both.
+//! The SVM fits are timed on one thread and on all threads. Progress goes to stderr.
+//! `benches/compare_python.py` runs this and times the Python tools on the same data and
+//! settings; `benches/README.md` explains both.
 //!
 //! ```text
 //! cargo run --release --example speed -- --data-dir ../shared/bench-data
@@ -36,14 +45,21 @@ use glassbox::explain::kernel_shap::{Background, KernelShapOptions, kernel_shap,
 use glassbox::explain::lime::{LimeExplainer, LimeOptions};
 use glassbox::explain::tree_shap::{Algorithm, interactions, interventional, path_dependent_with};
 use glassbox::matrix::Matrix;
+use glassbox::metrics::{regression_metrics, roc_auc};
 use glassbox::model::cart::{self, Criterion, TreeParams};
-use glassbox::model::svm::{self, BinarySvm, KernelFn, SvmParams};
+use glassbox::model::smo;
+use glassbox::model::svm::{self, BinarySvm, KernelFn, KernelKind, SvmParams};
 use glassbox::model::tree::Tree;
+use rayon::prelude::*;
 use serde_json::{Value, json};
 
 const TREE_JSON: &str = include_str!("../tests/fixtures/treeshap/tree_cls_depth8.json");
 const TARGET: &str = "failure";
 const TRAIN_ROWS_10K: usize = 8_000;
+/// Training rows of the 100k file for SVC sizes above 8,000; its last 20,000 rows are the test.
+const TRAIN_ROWS_100K: usize = 80_000;
+const CCPP_FEATURES: [&str; 4] = ["AT", "V", "AP", "RH"];
+const CCPP_TARGET: &str = "PE";
 const LOAD_ROWS: usize = 1_000_000;
 
 #[derive(Parser)]
@@ -61,9 +77,16 @@ struct Args {
     /// A step whose warm-up takes longer than this is reported from that one run.
     #[arg(long, default_value_t = 20.0)]
     slow_secs: f64,
-    /// Training sizes of the SVC fits, ascending; stops after the first that takes minutes.
-    #[arg(long, value_delimiter = ',', default_value = "1000,2000,4000,8000")]
+    /// Training sizes of the SVC fits, ascending: up to 8,000 the first rows of
+    /// `plant_cls_n10000.csv` (tested on its rows 8,000…), above that the first rows of
+    /// `plant_cls_n100000.csv` (at most 80,000; tested on its rows 80,000…). Stops after the
+    /// first size that takes minutes.
+    #[arg(long, value_delimiter = ',', default_value = "2000,8000,40000")]
     svc_rows: Vec<usize>,
+    /// The combined-cycle power plant CSV of the `svr` step (columns AT, V, AP, RH and PE);
+    /// by default the repository's `tests/fixtures/datasets/ccpp.csv`.
+    #[arg(long)]
+    ccpp_csv: Option<PathBuf>,
     /// Rows explained per `KernelSHAP` measurement.
     #[arg(long, default_value_t = 10)]
     kernel_shap_rows: usize,
@@ -73,19 +96,23 @@ struct Args {
     /// Rows explained per LIME measurement of the SVC.
     #[arg(long, default_value_t = 10)]
     lime_svc_rows: usize,
-    /// Steps to skip: `load`, `tree_fit`, `svc`, `tree_shap`, `kernel_shap`, `lime`.
+    /// Steps to skip: `load`, `tree_fit`, `svc`, `svc_calibrated`, `svr`, `linear_svc`,
+    /// `tree_shap`, `kernel_shap`, `lime`.
     #[arg(long, value_delimiter = ',')]
     skip: Vec<String>,
-    /// A JSON file for the largest fitted SVC: written after the `svc` step, read back when that
-    /// step is skipped, so the `KernelSHAP` and LIME steps can run without refitting it.
+    /// A JSON file for the SVC that `KernelSHAP` and LIME explain (the largest fitted on at most
+    /// 8,000 rows): written after the `svc` step, read back when that step is skipped, so those
+    /// steps can run without refitting it.
     #[arg(long)]
     svc_cache: Option<PathBuf>,
 }
 
-/// The largest SVC of the `svc` step: training rows, machine, kernel and scaler.
+/// The SVC of the `svc` step that `KernelSHAP` and LIME explain: training rows, machine, kernel
+/// and scaler.
 type FittedSvc = (usize, BinarySvm, KernelFn, (Vec<f64>, Vec<f64>));
 
 /// Wall-clock times of one step.
+#[derive(Clone)]
 struct Timing {
     runs_secs: Vec<f64>,
     warmup_secs: f64,
@@ -125,6 +152,40 @@ fn measure<T>(repeats: usize, slow_secs: f64, mut f: impl FnMut() -> anyhow::Res
         runs_secs.push(start.elapsed().as_secs_f64());
     }
     Ok((Timing { runs_secs, warmup_secs }, last))
+}
+
+/// The times of one step on one thread and on all threads.
+struct ThreadTimes {
+    one: Timing,
+    all: Timing,
+}
+
+impl ThreadTimes {
+    fn to_json(&self) -> Value {
+        json!({
+            "threads": all_threads(),
+            "1_thread": self.one.to_json(),
+            "all_threads": self.all.to_json(),
+        })
+    }
+}
+
+/// [`measure`] on a one-thread pool, then on a pool of all threads (once if they are the same);
+/// the result is the last of the all-threads runs.
+fn measure_threads<T: Send>(
+    repeats: usize,
+    slow_secs: f64,
+    f: impl Fn() -> anyhow::Result<T> + Sync,
+) -> anyhow::Result<(ThreadTimes, T)> {
+    let one_pool = pool(1)?;
+    let (one, last) = measure(repeats, slow_secs, || one_pool.install(&f))?;
+    if all_threads() == 1 {
+        return Ok((ThreadTimes { all: one.clone(), one }, last));
+    }
+    drop(last);
+    let all_pool = pool(all_threads())?;
+    let (all, last) = measure(repeats, slow_secs, || all_pool.install(&f))?;
+    Ok((ThreadTimes { one, all }, last))
 }
 
 fn pool(threads: usize) -> anyhow::Result<rayon::ThreadPool> {
@@ -185,6 +246,58 @@ fn scaler(x: &Matrix) -> (Vec<f64>, Vec<f64>) {
 fn standardise(x: &Matrix, (mean, std): &(Vec<f64>, Vec<f64>)) -> anyhow::Result<Matrix> {
     let values = x.rows().flat_map(|r| r.iter().zip(mean).zip(std).map(|((v, m), s)| (v - m) / s)).collect();
     Ok(Matrix::from_vec(values, x.n_rows(), x.n_cols())?)
+}
+
+/// Accuracy of `score > 0` and ROC AUC of `score` against the labels.
+fn accuracy_and_auc(score: &[f64], positive: &[bool]) -> anyhow::Result<(f64, f64)> {
+    let hits = score.iter().zip(positive).filter(|&(&s, &p)| (s > 0.0) == p).count();
+    Ok((hits as f64 / positive.len().max(1) as f64, roc_auc(positive, score)?))
+}
+
+/// The decision values of every row of `x`, in parallel.
+fn decisions(model: &BinarySvm, kernel: &KernelFn, x: &Matrix) -> Vec<f64> {
+    (0..x.n_rows()).into_par_iter().map(|i| model.decision(kernel, x.row(i))).collect()
+}
+
+/// Training rows `0..n` of the SVC benchmark, standardised on themselves, with the test rows of
+/// the file they come from (standardised alike).
+struct SvcSplit {
+    file: &'static str,
+    x: Matrix,
+    positive: Vec<bool>,
+    scale: (Vec<f64>, Vec<f64>),
+    test_rows: std::ops::Range<usize>,
+    x_test: Matrix,
+    positive_test: Vec<bool>,
+}
+
+/// Rows `0..n` of the 10k file (tested on its rows 8,000…) up to 8,000 rows, of the 100k file
+/// (tested on its rows 80,000…) above that.
+fn svc_split(n: usize, small: &Dataset, big: Option<&Dataset>) -> anyhow::Result<SvcSplit> {
+    let (file, ds, train_end) = if n <= TRAIN_ROWS_10K {
+        ("plant_cls_n10000.csv", small, TRAIN_ROWS_10K)
+    } else {
+        let big = big.context("plant_cls_n100000.csv is needed for SVC sizes above 8,000")?;
+        ("plant_cls_n100000.csv", big, TRAIN_ROWS_100K)
+    };
+    if n > train_end {
+        bail!("an SVC size of {n} rows would overlap the test rows {train_end}… of {file}");
+    }
+    let (raw, y, _) = features_and_target(ds, 0..n)?;
+    let scale = scaler(&raw);
+    let x = standardise(&raw, &scale)?;
+    let test_rows = train_end..ds.n_rows();
+    let (raw_test, y_test, _) = features_and_target(ds, test_rows.clone())?;
+    let x_test = standardise(&raw_test, &scale)?;
+    Ok(SvcSplit {
+        file,
+        x,
+        positive: y.iter().map(|&c| c == 1).collect(),
+        scale,
+        test_rows,
+        x_test,
+        positive_test: y_test.iter().map(|&c| c == 1).collect(),
+    })
 }
 
 /// Writes the 1,000,000-row × 14-column file `benches/load.rs` writes, byte for byte, streamed
@@ -285,51 +398,231 @@ fn bench_tree_fit(args: &Args, big: &Dataset) -> anyhow::Result<Value> {
     }))
 }
 
-/// One SVC fit per size, ascending; returns the measurements and the largest model fitted with
-/// its scaler and kernel.
-#[allow(clippy::type_complexity)]
-fn bench_svc(args: &Args, small: &Dataset) -> anyhow::Result<(Value, Option<FittedSvc>)> {
+/// One SVC fit per size, ascending; returns the measurements and the SVC that `KernelSHAP` and
+/// LIME explain (the largest fitted on at most 8,000 rows) with its scaler and kernel.
+fn bench_svc(args: &Args, small: &Dataset, big: Option<&Dataset>) -> anyhow::Result<(Value, Option<FittedSvc>)> {
     let mut sizes = Vec::new();
-    let mut largest = None;
+    let mut explained = None;
+    let params = SvmParams::default();
     for &n in &args.svc_rows {
-        let (raw, y, _) = features_and_target(small, 0..n)?;
-        let scale = scaler(&raw);
-        let x = standardise(&raw, &scale)?;
-        let positive: Vec<bool> = y.iter().map(|&c| c == 1).collect();
-        let kernel = KernelFn::from_params(&SvmParams::default(), &x);
-        let params = SvmParams::default();
+        let split = svc_split(n, small, big)?;
+        let kernel = KernelFn::from_params(&params, &split.x);
         eprintln!("SVC fit: {n} rows …");
-        let (timing, model) = measure(args.repeats.min(3), args.slow_secs, || {
-            Ok(svm::fit_binary(&x, &positive, &params, &kernel, &Progress::new(), false)?)
+        let (times, model) = measure_threads(args.repeats.min(3), args.slow_secs, || {
+            Ok(svm::fit_binary(&split.x, &split.positive, &params, &kernel, &Progress::new(), false)?)
         })?;
-        let accuracy = {
-            let hits = (0..x.n_rows()).filter(|&i| (model.decision(&kernel, x.row(i)) > 0.0) == positive[i]).count();
-            hits as f64 / x.n_rows() as f64
-        };
-        eprintln!("  {:.2} s, {} support vectors", timing.median_secs(), model.coef.len());
-        sizes.push(json!({
-            "rows": n,
-            "time": timing.to_json(),
-            "n_support": model.coef.len(),
-            "gamma": kernel.gamma,
-            "train_accuracy": accuracy,
-        }));
-        let minutes = timing.median_secs() > 60.0;
-        largest = Some((n, model, kernel, scale));
+        let (train_accuracy, _) = accuracy_and_auc(&decisions(&model, &kernel, &split.x), &split.positive)?;
+        let (test_accuracy, test_auc) =
+            accuracy_and_auc(&decisions(&model, &kernel, &split.x_test), &split.positive_test)?;
+        eprintln!(
+            "  {:.3} s on 1 thread, {:.3} s on {}; {} support vectors; test acc. {test_accuracy:.4}, AUC {test_auc:.4}",
+            times.one.median_secs(),
+            times.all.median_secs(),
+            all_threads(),
+            model.coef.len()
+        );
+        let mut value = times.to_json();
+        if let Value::Object(o) = &mut value {
+            o.insert("rows".to_owned(), json!(n));
+            o.insert("file".to_owned(), json!(split.file));
+            o.insert("n_support".to_owned(), json!(model.coef.len()));
+            o.insert("gamma".to_owned(), json!(kernel.gamma));
+            o.insert("train_accuracy".to_owned(), json!(train_accuracy));
+            o.insert("test_rows".to_owned(), json!([split.test_rows.start, split.test_rows.end]));
+            o.insert("test_accuracy".to_owned(), json!(test_accuracy));
+            o.insert("test_auc".to_owned(), json!(test_auc));
+        }
+        sizes.push(value);
+        let minutes = times.all.median_secs() > 60.0;
+        if n <= TRAIN_ROWS_10K {
+            explained = Some((n, model, kernel, split.scale));
+        }
         if minutes {
             break;
         }
     }
     let value = json!({
         "kernel": "rbf",
-        "c": SvmParams::default().c,
-        "tol": SvmParams::default().tol,
+        "c": params.c,
+        "tol": params.tol,
+        "cache_mb": params.cache_mb,
         "gamma": "scale",
         "standardised": true,
         "calibrated": false,
         "sizes": sizes,
     });
-    Ok((value, largest))
+    Ok((value, explained))
+}
+
+/// The two-class classifier with Platt calibration (`svm::fit_classifier`: the machine plus five
+/// internal cross-validation fits) beside the plain fit of the same 8,000 rows.
+fn bench_svc_calibrated(args: &Args, small: &Dataset) -> anyhow::Result<Value> {
+    let split = svc_split(TRAIN_ROWS_10K, small, None)?;
+    let params = SvmParams::default();
+    let kernel = KernelFn::from_params(&params, &split.x);
+    let classes: Vec<usize> = split.positive.iter().map(|&p| usize::from(p)).collect();
+    eprintln!("SVC fit, plain and Platt-calibrated: {} rows …", split.x.n_rows());
+    let (plain, _) = measure_threads(args.repeats.min(3), args.slow_secs, || {
+        Ok(svm::fit_binary(&split.x, &split.positive, &params, &kernel, &Progress::new(), false)?)
+    })?;
+    let (calibrated, model) = measure_threads(args.repeats.min(3), args.slow_secs, || {
+        Ok(svm::fit_classifier(&split.x, &classes, 2, &params, 0, &Progress::new())?)
+    })?;
+    let p1: Vec<f64> =
+        (0..split.x_test.n_rows()).into_par_iter().map(|i| model.probabilities(split.x_test.row(i))[1]).collect();
+    let hits = (0..split.x_test.n_rows())
+        .filter(|&i| (model.predict(split.x_test.row(i)) == 1) == split.positive_test[i])
+        .count();
+    let test_auc = roc_auc(&split.positive_test, &p1)?;
+    let ratio = |c: &Timing, p: &Timing| c.median_secs() / p.median_secs();
+    eprintln!(
+        "  calibrated {:.3} s / plain {:.3} s on 1 thread, {:.3} / {:.3} s on {}",
+        calibrated.one.median_secs(),
+        plain.one.median_secs(),
+        calibrated.all.median_secs(),
+        plain.all.median_secs(),
+        all_threads()
+    );
+    let platt = model.machines.first().map(|m| json!({"a": m.platt.a, "b": m.platt.b}));
+    Ok(json!({
+        "rows": split.x.n_rows(),
+        "file": split.file,
+        "kernel": "rbf",
+        "c": params.c,
+        "tol": params.tol,
+        "gamma": "scale",
+        "internal_folds": 5,
+        "seed": 0,
+        "calibrated": calibrated.to_json(),
+        "plain": plain.to_json(),
+        "calibrated_over_plain": {
+            "1_thread": ratio(&calibrated.one, &plain.one),
+            "all_threads": ratio(&calibrated.all, &plain.all),
+        },
+        "platt": platt,
+        "test_rows": [split.test_rows.start, split.test_rows.end],
+        "test_accuracy": hits as f64 / split.x_test.n_rows().max(1) as f64,
+        "test_auc_probability": test_auc,
+    }))
+}
+
+/// The named columns of rows `rows`, as a matrix.
+fn columns(ds: &Dataset, names: &[&str], rows: std::ops::Range<usize>) -> anyhow::Result<Matrix> {
+    let cols = names
+        .iter()
+        .map(|n| ds.column(n).with_context(|| format!("no column '{n}' in {}", ds.name)))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let values = rows.clone().flat_map(|i| cols.iter().map(move |c| c.values[i])).collect();
+    Ok(Matrix::from_vec(values, rows.len(), names.len())?)
+}
+
+/// ε-SVR (RBF, C = 1, ε = 0.1, γ = `scale`) on the first 80 % of the power plant rows, features
+/// standardised on them, target raw; R² on the remaining rows.
+fn bench_svr(args: &Args, path: &Path) -> anyhow::Result<Value> {
+    let ds = load_file(path, &LoadOptions::default(), &Progress::new())
+        .with_context(|| format!("reading {}", path.display()))?;
+    let n = ds.n_rows();
+    let n_train = n * 4 / 5;
+    let raw = columns(&ds, &CCPP_FEATURES, 0..n_train)?;
+    let scale = scaler(&raw);
+    let x = standardise(&raw, &scale)?;
+    let x_test = standardise(&columns(&ds, &CCPP_FEATURES, n_train..n)?, &scale)?;
+    let target = &ds.column(CCPP_TARGET).with_context(|| format!("no column '{CCPP_TARGET}' in {}", ds.name))?.values;
+    let (y, y_test) = target.split_at(n_train);
+    let params = SvmParams { c: 1.0, epsilon: 0.1, ..SvmParams::default() };
+    eprintln!("SVR fit: {n_train} rows …");
+    let (times, model) = measure_threads(args.repeats.min(3), args.slow_secs, || {
+        Ok(svm::fit_regressor(&x, y, &params, &Progress::new())?)
+    })?;
+    let predict = |m: &Matrix| (0..m.n_rows()).into_par_iter().map(|i| model.predict(m.row(i))).collect::<Vec<_>>();
+    let train_r2 = regression_metrics(y, &predict(&x))?.r2;
+    let test_r2 = regression_metrics(y_test, &predict(&x_test))?.r2;
+    eprintln!(
+        "  {:.3} s on 1 thread, {:.3} s on {}; {} support vectors; test R² {test_r2:.4}",
+        times.one.median_secs(),
+        times.all.median_secs(),
+        all_threads(),
+        model.svm.coef.len()
+    );
+    let mut value = times.to_json();
+    if let Value::Object(o) = &mut value {
+        for (k, v) in [
+            ("file", json!(path.file_name().map(|f| f.to_string_lossy().into_owned()))),
+            ("features", json!(CCPP_FEATURES)),
+            ("target", json!(CCPP_TARGET)),
+            ("train_rows", json!([0, n_train])),
+            ("test_rows", json!([n_train, n])),
+            ("kernel", json!("rbf")),
+            ("c", json!(params.c)),
+            ("epsilon", json!(params.epsilon)),
+            ("tol", json!(params.tol)),
+            ("gamma", json!("scale")),
+            ("gamma_value", json!(model.kernel.gamma)),
+            ("n_support", json!(model.svm.coef.len())),
+            ("train_r2", json!(train_r2)),
+            ("test_r2", json!(test_r2)),
+        ] {
+            o.insert(k.to_owned(), v);
+        }
+    }
+    Ok(value)
+}
+
+/// A linear-kernel SVC through `svm::fit_binary` (`LinearSVC(loss="hinge")`'s problem, dual
+/// coordinate descent) on every row of the 100k file, standardised, C = 1.
+fn bench_linear_svc(args: &Args, big: &Dataset) -> anyhow::Result<Value> {
+    let (raw, y, _) = features_and_target(big, 0..big.n_rows())?;
+    let x = standardise(&raw, &scaler(&raw))?;
+    let positive: Vec<bool> = y.iter().map(|&c| c == 1).collect();
+    let params = SvmParams { kernel: KernelKind::Linear, c: 1.0, tol: 1e-4, ..SvmParams::default() };
+    let kernel = KernelFn::from_params(&params, &x);
+    eprintln!("linear SVC fit: {} rows …", x.n_rows());
+    let (times, model) = measure_threads(args.repeats.min(3), args.slow_secs, || {
+        Ok(svm::fit_binary(&x, &positive, &params, &kernel, &Progress::new(), false)?)
+    })?;
+    let (train_accuracy, train_auc) = accuracy_and_auc(&decisions(&model, &kernel, &x), &positive)?;
+    // The solver's own account of the same fit (same settings, same seed), untimed: epochs run
+    // and whether the tolerance or the epoch cap stopped it.
+    let solver =
+        smo::LinearSvcParams { c: params.c, loss: smo::LinearLoss::Hinge, tol: params.tol, ..Default::default() };
+    let sol = smo::fit_linear_svc(
+        smo::Rows::new(x.as_slice(), x.n_rows(), x.n_cols())?,
+        &positive,
+        &solver,
+        &mut |_: &smo::SolverStatus| true,
+    )?;
+    let same = model.linear_weights.as_deref() == Some(sol.weights.as_slice()) && model.bias == sol.bias;
+    eprintln!(
+        "  {:.3} s on 1 thread, {:.3} s on {}; {} epochs ({:?}); training accuracy {train_accuracy:.4}",
+        times.one.median_secs(),
+        times.all.median_secs(),
+        all_threads(),
+        sol.epochs,
+        sol.stop
+    );
+    let mut value = times.to_json();
+    if let Value::Object(o) = &mut value {
+        for (k, v) in [
+            ("rows", json!(x.n_rows())),
+            ("file", json!("plant_cls_n100000.csv")),
+            ("loss", json!("hinge")),
+            ("c", json!(params.c)),
+            ("tol", json!(solver.tol)),
+            ("max_epochs", json!(solver.max_epochs)),
+            ("bias_feature", json!(solver.bias_feature)),
+            ("epochs", json!(sol.epochs)),
+            ("converged", json!(sol.stop == smo::StopReason::Converged)),
+            ("final_gap", json!(sol.gap)),
+            ("dual_objective", json!(sol.objective)),
+            ("n_support", json!(sol.n_support)),
+            ("solver_matches_fit_binary", json!(same)),
+            ("train_accuracy", json!(train_accuracy)),
+            ("train_auc", json!(train_auc)),
+        ] {
+            o.insert(k.to_owned(), v);
+        }
+    }
+    Ok(value)
 }
 
 fn rows_per_sec(rows: usize, t: &Timing) -> f64 {
@@ -410,11 +703,22 @@ fn main() -> anyhow::Result<()> {
     let (x_test, _, _) = features_and_target(&small, TRAIN_ROWS_10K..small.n_rows())?;
     report.insert("features".to_owned(), json!(names));
 
-    if !skip("tree_fit") {
+    let need_big =
+        !skip("tree_fit") || !skip("linear_svc") || (!skip("svc") && args.svc_rows.iter().any(|&n| n > TRAIN_ROWS_10K));
+    let big = if need_big {
         let big_path = args.data_dir.join("plant_cls_n100000.csv");
-        let big = load_file(&big_path, &LoadOptions::default(), &Progress::new())
-            .with_context(|| format!("reading {}", big_path.display()))?;
-        report.insert("tree_fit".to_owned(), bench_tree_fit(&args, &big)?);
+        Some(
+            load_file(&big_path, &LoadOptions::default(), &Progress::new())
+                .with_context(|| format!("reading {}", big_path.display()))?,
+        )
+    } else {
+        None
+    };
+
+    if !skip("tree_fit")
+        && let Some(big) = &big
+    {
+        report.insert("tree_fit".to_owned(), bench_tree_fit(&args, big)?);
     }
 
     let tree = Tree::from_sklearn_json(&serde_json::from_str(TREE_JSON)?)?;
@@ -433,14 +737,30 @@ fn main() -> anyhow::Result<()> {
             _ => None,
         }
     } else {
-        let (value, largest) = bench_svc(&args, &small)?;
+        let (value, explained) = bench_svc(&args, &small, big.as_ref())?;
         report.insert("svc_fit".to_owned(), value);
-        if let (Some(path), Some(fitted)) = (&args.svc_cache, &largest) {
+        if let (Some(path), Some(fitted)) = (&args.svc_cache, &explained) {
             std::fs::write(path, serde_json::to_string(fitted)?)
                 .with_context(|| format!("writing {}", path.display()))?;
         }
-        largest
+        explained
     };
+
+    if !skip("svc_calibrated") {
+        report.insert("svc_calibrated".to_owned(), bench_svc_calibrated(&args, &small)?);
+    }
+    if !skip("svr") {
+        let path = args
+            .ccpp_csv
+            .clone()
+            .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/datasets/ccpp.csv"));
+        report.insert("svr".to_owned(), bench_svr(&args, &path)?);
+    }
+    if !skip("linear_svc")
+        && let Some(big) = &big
+    {
+        report.insert("linear_svc".to_owned(), bench_linear_svc(&args, big)?);
+    }
 
     if !skip("kernel_shap")
         && let Some((n_train, model, kernel, scale)) = &svc
