@@ -249,3 +249,32 @@ fn svm_training_reaches_scikit_learn_on_every_row() {
         assert!((a - b).abs() <= 0.005, "{ours}: Glassbox {a:.4}, scikit-learn {b:.4}");
     }
 }
+
+/// On a terminal, a long command draws its bar on standard error (run under `script`, which gives
+/// the program a pseudo-terminal); `--quiet` silences it.
+#[test]
+fn progress_bars_show_on_a_terminal_unless_quiet() {
+    if std::process::Command::new("script").arg("--version").output().is_err() {
+        assert!(std::env::var_os("CI").is_none(), "`script` (bsdutils) is needed under CI");
+        eprintln!("SKIPPED: progress_bars_show_on_a_terminal_unless_quiet needs `script` (bsdutils)");
+        return;
+    }
+    let dir = tempfile::tempdir().expect("dir");
+    let data = fixture("datasets/plant_cls_n10000.csv");
+    let exe = env!("CARGO_BIN_EXE_glassbox");
+    let run = |quiet: &str| {
+        let project = dir.path().join(format!("p{}.glassbox", quiet.len()));
+        let cmd = format!(
+            "'{exe}' {quiet} train '{}' --target failure --model svm --split ordered --out '{}' >/dev/null",
+            data.display(),
+            project.display()
+        );
+        let out = std::process::Command::new("script").args(["-qec", &cmd, "/dev/null"]).output().expect("runs");
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let shown = run("");
+    assert!(shown.contains("training an SVM on 8000 rows"), "no bar on a terminal: {shown:?}");
+    let quiet = run("--quiet");
+    assert!(!quiet.contains("training an SVM"), "a bar despite --quiet: {quiet:?}");
+}
