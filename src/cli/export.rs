@@ -1,5 +1,10 @@
-//! `glassbox export PROJECT --format st|plcopen|json|csv|tree-json [--name FB_NAME]
+//! `glassbox export PROJECT --format st|plcopen|scl|tcpou|l5x|json|csv|tree-json [--name FB_NAME]
 //! [--real-type REAL|LREAL] --out FILE`: the model (or its rules) as PLC code or data files.
+//! `scl`, `tcpou` and `l5x` are the files TIA Portal, TwinCAT 3 and Studio 5000 import as they
+//! stand (an SCL source, a POU object, an Add-On Instruction).
+//! `testbench-st` writes the block with its test bench `TB_<name>`; `report` the cost and
+//! traceability report (Markdown, or JSON with `--json`; a time per call only with
+//! `--ns-per-op`), whose summary every PLC format prints on standard error.
 
 use std::path::PathBuf;
 
@@ -18,12 +23,22 @@ pub enum FormatArg {
     St,
     /// PLCopen TC6 XML v2.01.
     Plcopen,
+    /// Siemens TIA Portal: an SCL external source (`.scl`).
+    Scl,
+    /// Beckhoff TwinCAT 3: a POU object file (`.TcPOU`).
+    Tcpou,
+    /// Rockwell Studio 5000: an Add-On Instruction (`.L5X`, REAL only).
+    L5x,
     /// The rule set as JSON.
     Json,
     /// The rule set as CSV.
     Csv,
     /// The tree as JSON arrays.
     TreeJson,
+    /// The Structured Text block with its test bench `TB_<name>`, one `.st` file.
+    TestbenchSt,
+    /// The cost and traceability report: Markdown, or JSON with `--json`.
+    Report,
 }
 
 /// `--real-type` values.
@@ -54,19 +69,19 @@ pub struct ExportArgs {
     /// What to write.
     #[arg(long, value_enum)]
     pub format: FormatArg,
-    /// The function block's name (st, plcopen); `FB_` and the target's name by default.
+    /// The function block's name (PLC formats); `FB_` and the target's name by default.
     #[arg(long, value_name = "FB_NAME")]
     pub name: Option<String>,
-    /// Type of the inputs and real outputs (st, plcopen).
+    /// Type of the inputs and real outputs (PLC formats; l5x takes REAL only).
     #[arg(long, value_enum, default_value = "REAL")]
     pub real_type: RealTypeArg,
     /// Where to write.
     #[arg(long)]
     pub out: PathBuf,
-    /// Write the tree or the rule set (st, plcopen, json, csv).
+    /// Write the tree or the rule set (PLC formats, json, csv).
     #[arg(long, value_enum, default_value = "tree")]
     pub from: FromArg,
-    /// The prediction when an input is invalid: a class name or index, or a value (st, plcopen).
+    /// The prediction when an input is invalid: a class name or index, or a value (PLC formats).
     #[arg(long, value_name = "VALUE")]
     pub safe_default: Option<String>,
     /// The date the header states, YYYY-MM-DD; `SOURCE_DATE_EPOCH` when set, else not recorded.
@@ -75,6 +90,13 @@ pub struct ExportArgs {
     /// Depth of the surrogate tree for an SVM.
     #[arg(long, value_name = "N", default_value_t = SURROGATE_DEPTH)]
     pub surrogate_depth: u16,
+    /// Write the report (`--format report`) as JSON instead of Markdown.
+    #[arg(long)]
+    pub json: bool,
+    /// Nanoseconds one operation takes on your PLC's CPU, for an estimated time per call in the
+    /// cost report and summary; no time is estimated without it.
+    #[arg(long, value_name = "NS")]
+    pub ns_per_op: Option<f64>,
 }
 
 /// The date from `SOURCE_DATE_EPOCH` (seconds since 1970), the reproducible-builds convention.
@@ -125,11 +147,34 @@ pub(super) fn run(args: &ExportArgs) -> anyhow::Result<()> {
     let format = match args.format {
         FormatArg::St => Format::StructuredText,
         FormatArg::Plcopen => Format::PlcopenXml,
+        FormatArg::Scl => Format::Scl,
+        FormatArg::Tcpou => Format::TcPou,
+        FormatArg::L5x => Format::L5x,
         FormatArg::Json => Format::Json,
         FormatArg::Csv => Format::Csv,
         FormatArg::TreeJson => Format::TreeJson,
+        FormatArg::TestbenchSt => Format::TestbenchSt,
+        FormatArg::Report => Format::Report,
     };
-    let exported = export(&plan, format, &options)?;
+    if args.json && format != Format::Report {
+        return Err(crate::cli::usage!("--json applies to --format report only"));
+    }
+    // Every PLC block goes out with its cost (the report is that cost in full).
+    let cost = match format {
+        Format::Json | Format::Csv | Format::TreeJson => None,
+        _ => Some(crate::export::cost::report(&plan, &options, args.ns_per_op)?),
+    };
+    let exported = match (format, &cost) {
+        (Format::Report, Some(report)) => crate::export::Exported {
+            text: if args.json {
+                format!("{}\n", serde_json::to_string_pretty(report)?)
+            } else {
+                crate::export::cost::markdown(report)
+            },
+            notes: Vec::new(),
+        },
+        _ => export(&plan, format, &options)?,
+    };
     super::io::write_output(&args.out, &exported.text)?;
     let what = match (format, plan.logic) {
         (Format::TreeJson, _) => "the tree".to_owned(),
@@ -140,6 +185,9 @@ pub(super) fn run(args: &ExportArgs) -> anyhow::Result<()> {
     eprintln!("fidelity: {}", plan.fidelity.describe());
     for note in &exported.notes {
         eprintln!("note: {note}");
+    }
+    if let Some(report) = &cost {
+        eprintln!("{}", crate::export::cost::summary(report));
     }
     Ok(())
 }

@@ -1,6 +1,11 @@
 //! What the model decides, written for other tools and for the PLC: IEC 61131-3 Structured Text
 //! ([`structured_text`]), the same function block as PLCopen TC6 XML ([`plcopen_xml`]), rule
-//! sets as JSON ([`json`]) and CSV ([`csv`]), and the tree itself as JSON ([`tree_json`]).
+//! sets as JSON ([`json`]) and CSV ([`csv`]), and the tree itself as JSON ([`tree_json`]). The
+//! block also goes out in the files of three engineering tools, each written as the tool
+//! writes its own ([`dialect`]): a TIA Portal SCL source ([`scl`]), a TwinCAT POU ([`tcpou`])
+//! and a Studio 5000 Add-On Instruction ([`l5x`]). A test bench for the block ([`testbench`],
+//! from the vectors of [`vectors`]) and a cost and traceability report ([`cost`]) go with it;
+//! both evaluate the block as the PLC runs it ([`plc_eval`]).
 //!
 //! An [`ExportPlan`] gathers everything an export needs: the decision logic (the model's tree,
 //! a surrogate tree for an SVM, or a rule set), the raw features with their training ranges,
@@ -9,14 +14,22 @@
 //! Exports are pure functions of the plan and the [`ExportOptions`]: no clock, no hash-map
 //! order, so the same model gives the same bytes.
 
+pub mod cost;
 pub mod csv;
+pub mod dialect;
 pub mod ident;
 pub mod json;
+pub mod l5x;
 pub mod literal;
+pub mod plc_eval;
 pub mod plcopen_xml;
 pub mod pou;
+pub mod scl;
 pub mod structured_text;
+pub mod tcpou;
+pub mod testbench;
 pub mod tree_json;
+pub mod vectors;
 
 use serde::{Deserialize, Serialize};
 
@@ -41,34 +54,69 @@ pub enum Format {
     StructuredText,
     /// PLCopen TC6 XML v2.01 (`.xml`).
     PlcopenXml,
+    /// Siemens TIA Portal SCL external source (`.scl`, see [`scl`]).
+    #[serde(rename = "scl")]
+    Scl,
+    /// Beckhoff TwinCAT 3 POU object (`.TcPOU`, see [`tcpou`]).
+    #[serde(rename = "tcpou")]
+    TcPou,
+    /// Rockwell Studio 5000 Add-On Instruction (`.L5X`, see [`l5x`]).
+    #[serde(rename = "l5x")]
+    L5x,
     /// The rule set as JSON.
     Json,
     /// The rule set as CSV, one rule per line.
     Csv,
     /// The tree as JSON arrays (scikit-learn layout).
     TreeJson,
+    /// The Structured Text function block with its test bench `TB_<name>` in one `.st` file
+    /// (see [`testbench`]).
+    TestbenchSt,
+    /// The cost and traceability report as Markdown (see [`cost`]).
+    Report,
 }
 
 impl Format {
     /// Every format, in the order menus show them.
-    pub const ALL: [Self; 5] = [Self::StructuredText, Self::PlcopenXml, Self::Json, Self::Csv, Self::TreeJson];
+    pub const ALL: [Self; 10] = [
+        Self::StructuredText,
+        Self::PlcopenXml,
+        Self::Scl,
+        Self::TcPou,
+        Self::L5x,
+        Self::Json,
+        Self::Csv,
+        Self::TreeJson,
+        Self::TestbenchSt,
+        Self::Report,
+    ];
 
-    /// The name on the command line: `st`, `plcopen`, `json`, `csv`, `tree-json`.
+    /// The name on the command line: `st`, `plcopen`, `scl`, `tcpou`, `l5x`, `json`, `csv`,
+    /// `tree-json`, `testbench-st`, `report`.
     pub fn label(self) -> &'static str {
         match self {
             Self::StructuredText => "st",
             Self::PlcopenXml => "plcopen",
+            Self::Scl => "scl",
+            Self::TcPou => "tcpou",
+            Self::L5x => "l5x",
             Self::Json => "json",
             Self::Csv => "csv",
             Self::TreeJson => "tree-json",
+            Self::TestbenchSt => "testbench-st",
+            Self::Report => "report",
         }
     }
 
     /// The usual file extension.
     pub fn extension(self) -> &'static str {
         match self {
-            Self::StructuredText => "st",
+            Self::StructuredText | Self::TestbenchSt => "st",
+            Self::Report => "md",
             Self::PlcopenXml => "xml",
+            Self::Scl => "scl",
+            Self::TcPou => "TcPOU",
+            Self::L5x => "L5X",
             Self::Json | Self::TreeJson => "json",
             Self::Csv => "csv",
         }
@@ -241,6 +289,20 @@ pub struct Facts {
     pub test_rows: usize,
 }
 
+/// The rows a plan keeps for the test bench (a sample of held-out rows) and the cost report
+/// (the average cost over the training rows).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct PlanRows {
+    /// The training rows in raw features (a missing value is NaN).
+    pub train: crate::matrix::Matrix,
+    /// The held-out rows in raw features.
+    pub test: crate::matrix::Matrix,
+    /// The dataset row of each training row.
+    pub train_dataset_rows: Vec<usize>,
+    /// The dataset row of each held-out row.
+    pub test_dataset_rows: Vec<usize>,
+}
+
 /// Everything an export needs, computed once.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ExportPlan {
@@ -272,6 +334,8 @@ pub struct ExportPlan {
     pub observed: Vec<Vec<f64>>,
     /// Header facts.
     pub facts: Facts,
+    /// The training and held-out rows, shared between clones of the plan.
+    pub rows: std::sync::Arc<PlanRows>,
 }
 
 impl ExportPlan {
@@ -352,6 +416,12 @@ impl ExportPlan {
             fidelity,
             observed,
             facts,
+            rows: std::sync::Arc::new(PlanRows {
+                train: data.train.raw.clone(),
+                test: data.test.raw.clone(),
+                train_dataset_rows: data.train.dataset_rows.clone(),
+                test_dataset_rows: data.test.dataset_rows.clone(),
+            }),
         })
     }
 
@@ -509,9 +579,14 @@ pub fn export(plan: &ExportPlan, format: Format, options: &ExportOptions) -> Res
     match format {
         Format::StructuredText => structured_text::write(plan, options),
         Format::PlcopenXml => plcopen_xml::write(plan, options),
+        Format::Scl => scl::write(plan, options),
+        Format::TcPou => tcpou::write(plan, options),
+        Format::L5x => l5x::write(plan, options),
         Format::Json => Ok(Exported { text: json::write(&plan.rules), notes: Vec::new() }),
         Format::Csv => Ok(Exported { text: csv::write(&plan.rules), notes: Vec::new() }),
         Format::TreeJson => tree_json::write(plan),
+        Format::TestbenchSt => testbench::write(plan, options),
+        Format::Report => cost::write(plan, options),
     }
 }
 

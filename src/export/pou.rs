@@ -553,7 +553,12 @@ impl Body<'_> {
 
     fn leaf(&mut self, depth: usize, leaf: usize, outcome: Outcome, second: f64) {
         let stats = self.plan.rules.rules.iter().find(|r| r.leaf == Some(leaf)).map(|r| r.stats.clone());
-        let label = format!("leaf {leaf}");
+        // The leaf's number among the one-rule-per-leaf rules, as the Rules panel numbers them
+        // with merging and dropping conditions switched off (and as the cost report lists them).
+        let label = match leaf_rule_number(self.plan, leaf) {
+            Some(k) => format!("rule {k}, leaf {leaf}"),
+            None => format!("leaf {leaf}"),
+        };
         let comment = match stats {
             Some(s) if self.plan.logic == LogicSource::Tree => self.stats_comment(&s, &label),
             _ => format!("(* {label} *)"),
@@ -641,4 +646,14 @@ impl Body<'_> {
         self.line(1, &format!("{second} := {zero};"));
         self.line(0, "END_IF;");
     }
+}
+
+/// The number (from 1) of the rule that describes tree leaf `leaf` when the block follows the
+/// tree: its place among the one-rule-per-leaf rules, which are in leaf order. `None` when the
+/// block follows a rule set, or no rule describes the leaf.
+pub fn leaf_rule_number(plan: &ExportPlan, leaf: usize) -> Option<usize> {
+    if plan.logic != LogicSource::Tree {
+        return None;
+    }
+    plan.rules.rules.iter().position(|r| r.leaf == Some(leaf)).map(|i| i + 1)
 }

@@ -4,7 +4,7 @@
 //! feature names cannot inject code; the same model gives the same bytes; golden files pin
 //! the text.
 
-mod st_eval;
+pub mod st_eval;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -163,7 +163,7 @@ fn exported_structured_text_decides_as_the_model_on_every_row() {
 /// AI4I 2020 with sensor dropouts of the kind a line has: the tool-wear counter is empty for
 /// every 'H' product (a gauge that one line lacks) and the product type is unknown on every
 /// 40th run; a tree trained on it.
-fn ai4i_dropouts() -> &'static Trained {
+pub fn ai4i_dropouts() -> &'static Trained {
     static CELL: std::sync::OnceLock<Trained> = std::sync::OnceLock::new();
     CELL.get_or_init(|| {
         let mut ds = crate::rules::load("datasets/ai4i2020.csv");
@@ -511,6 +511,10 @@ fn exported_files() -> Vec<(String, String, String)> {
         let o = options(ty);
         let st = export(&p, Format::StructuredText, &o).expect("st").text;
         let xml = export(&p, Format::PlcopenXml, &o).expect("xml").text;
+        // The block with its test bench (a few of its vectors: blark takes minutes on long
+        // array initialisers, and the code is the same for any number of vectors).
+        let bench = crate::export_bench::short_bench(&p, &o);
+        out.push((format!("{name}_testbench"), bench, xml.clone()));
         out.push((name.to_owned(), st, xml));
     }
     out

@@ -14,6 +14,8 @@ mod cli;
 mod data;
 mod explain;
 mod export;
+mod export_bench;
+mod export_vendor;
 mod offline;
 mod paths;
 mod plan;

@@ -494,9 +494,14 @@ impl RulesPanel {
                         for (f, name) in [
                             (Format::StructuredText, "Structured Text"),
                             (Format::PlcopenXml, "PLCopen XML"),
+                            (Format::Scl, "TIA Portal SCL"),
+                            (Format::TcPou, "TwinCAT POU"),
+                            (Format::L5x, "Studio 5000 AOI"),
                             (Format::Json, "JSON rules"),
                             (Format::Csv, "CSV rules"),
                             (Format::TreeJson, "tree JSON"),
+                            (Format::TestbenchSt, "ST with test bench"),
+                            (Format::Report, "cost report"),
                         ] {
                             ui.selectable_value(&mut d.format, f, name);
                         }
@@ -562,7 +567,15 @@ impl RulesPanel {
                         Some(Ok((**plan).clone()))
                     };
                     let result = match plan_for {
-                        Some(Ok(p)) => export(&p, d.format, &options).map_err(|e| e.to_string()),
+                        Some(Ok(p)) => export(&p, d.format, &options).map_err(|e| e.to_string()).map(|mut e| {
+                            // Every PLC block is shown with its cost (the report is that cost).
+                            if !matches!(d.format, Format::Json | Format::Csv | Format::TreeJson | Format::Report)
+                                && let Ok(r) = crate::export::cost::report(&p, &options, None)
+                            {
+                                e.notes.push(crate::export::cost::summary(&r));
+                            }
+                            e
+                        }),
                         Some(Err(e)) => Err(e.to_string()),
                         None => Err("no rules yet".into()),
                     };
@@ -586,7 +599,10 @@ impl RulesPanel {
                                 ui.label(RichText::new(format!("{} lines", t.lines().count())).weak());
                             });
                             egui::ScrollArea::both().id_salt("export_preview").show(ui, |ui| {
-                                ui.add(egui::Label::new(RichText::new(t.as_str()).monospace().size(12.0)).extend());
+                                // The vendor files start with a byte-order mark and end lines in CR LF
+                                // (saved as they are); show their text.
+                                let shown = t.trim_start_matches('\u{feff}').replace("\r\n", "\n");
+                                ui.add(egui::Label::new(RichText::new(shown).monospace().size(12.0)).extend());
                             });
                         }
                         Err(e) => {
