@@ -349,6 +349,20 @@ fn reads_the_model_as_rules_and_exports_them_for_a_plc() {
     h.get_by_label("PLCopen XML").click();
     h.run_steps(3);
     h.get_by_label_contains("<pou name=\"FB_Machine_failure\"");
+    // Copy puts the file's text on the clipboard for the PLC editor.
+    h.get_by_label("Copy").click();
+    h.step();
+    let copied: Vec<String> = h
+        .output()
+        .platform_output
+        .commands
+        .iter()
+        .filter_map(|c| match c {
+            egui::OutputCommand::CopyText(t) => Some(t.clone()),
+            _ => None,
+        })
+        .collect();
+    assert!(copied.iter().any(|t| t.starts_with("<?xml") && t.contains("FB_Machine_failure")), "{copied:?}");
     h.get_by_label("Save…").click();
     h.run_steps(2);
     let path = dir.path().join("fb.xml");

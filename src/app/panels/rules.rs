@@ -596,6 +596,16 @@ impl RulesPanel {
                                     let name = format!("{}.{}", d.name.trim(), d.format.extension());
                                     commands.push(Command::SaveText { name, text: t.clone() });
                                 }
+                                // The text without the byte-order mark, as a PLC editor's paste expects.
+                                if ui
+                                    .button("Copy")
+                                    .on_hover_text(
+                                        "Copy the file's text to the clipboard, to paste into the PLC editor",
+                                    )
+                                    .clicked()
+                                {
+                                    ui.ctx().copy_text(t.trim_start_matches('\u{feff}').to_owned());
+                                }
                                 ui.label(RichText::new(format!("{} lines", t.lines().count())).weak());
                             });
                             egui::ScrollArea::both().id_salt("export_preview").show(ui, |ui| {
