@@ -17,6 +17,8 @@ struct Shared {
     fraction_bits: AtomicU64,
     cancelled: AtomicBool,
     stage: Mutex<String>,
+    /// Things the work wants said when it ends (a solver that stopped at its iteration cap).
+    notes: Mutex<Vec<String>>,
 }
 
 /// Shared progress and cancel flag of one job.
@@ -81,6 +83,22 @@ impl Progress {
         self.shared.stage.lock().map(|s| s.clone()).unwrap_or_default()
     }
 
+    /// Records something worth telling the user when the work ends; a muted handle drops it
+    /// (its work runs beside the work that reports).
+    pub fn note(&self, text: impl Into<String>) {
+        if self.muted {
+            return;
+        }
+        if let Ok(mut n) = self.shared.notes.lock() {
+            n.push(text.into());
+        }
+    }
+
+    /// The notes recorded so far, emptied.
+    pub fn take_notes(&self) -> Vec<String> {
+        self.shared.notes.lock().map(|mut n| std::mem::take(&mut *n)).unwrap_or_default()
+    }
+
     /// Asks the job to stop.
     pub fn cancel(&self) {
         self.shared.cancelled.store(true, Ordering::Relaxed);
@@ -128,6 +146,10 @@ mod tests {
         let m = p.sub(0.5, 1.0).muted();
         m.set(1.0);
         m.set_stage("folds");
+        m.note("dropped");
+        p.sub(0.0, 0.5).note("kept");
+        assert_eq!(p.take_notes(), ["kept"]);
+        assert!(p.take_notes().is_empty());
         assert!((p.fraction() - 0.25).abs() < 1e-12 && p.stage().is_empty());
         assert!(m.check().is_ok());
         p.cancel();

@@ -475,11 +475,19 @@ pub fn fit_binary(
             ..smo::LinearSvcParams::default()
         };
         let sol = smo::fit_linear_svc(data, positive, &p, &mut callback).map_err(solver_error)?;
+        if sol.stop == smo::StopReason::IterationLimit {
+            progress.note(format!(
+                "the linear SVM stopped after {} passes over the rows before its optimality gap reached {:.0e} \
+                 (it was {:.1e}); its decisions are usable but not optimal to that tolerance, as liblinear warns",
+                sol.epochs, p.tol, sol.gap
+            ));
+        }
         let w = Matrix::from_rows(std::slice::from_ref(&sol.weights), x.n_cols())?;
         return Ok(BinarySvm::new(w, vec![1.0], sol.bias, kernel));
     }
     let p = smo::SvcParams::new(kernel.solver(), params.c);
     let sol = smo::fit_svc(data, positive, &p, &options(params), &mut callback).map_err(solver_error)?;
+    note_iteration_limit(&sol, params.tol, progress);
     Ok(BinarySvm::new(x.select_rows(&sol.support), sol.dual_coef, sol.bias, kernel))
 }
 
@@ -489,6 +497,17 @@ pub fn fit_binary(
 pub fn sharing_memory(params: &SvmParams, fits: usize) -> SvmParams {
     let at_once = fits.min(rayon::current_num_threads()).max(1);
     SvmParams { cache_mb: (params.cache_mb / at_once).max(16), ..params.clone() }
+}
+
+/// Says so when SMO stopped at its iteration cap before the tolerance, as libsvm warns.
+fn note_iteration_limit(sol: &smo::SvmSolution, tol: f64, progress: &Progress) {
+    if sol.stop == smo::StopReason::IterationLimit {
+        progress.note(format!(
+            "the SVM solver stopped after {} iterations before its optimality gap reached {tol:.0e} (it was {:.1e}); \
+             its decisions are usable but not optimal to that tolerance, as libsvm warns",
+            sol.iterations, sol.gap
+        ));
+    }
 }
 
 /// The solver settings of `params`.
@@ -520,7 +539,7 @@ fn fit_calibrated(
             .map(|split| {
                 let xt = x.select_rows(&split.train);
                 let yt: Vec<bool> = split.train.iter().map(|&i| positive[i]).collect();
-                let m = fit_binary(&xt, &yt, &fold_params, kernel, progress, false)?;
+                let m = fit_binary(&xt, &yt, &fold_params, kernel, &progress.muted(), false)?;
                 Ok(split.test.iter().map(|&i| (i, m.decision(kernel, x.row(i)))).collect())
             })
             .collect();
@@ -576,6 +595,7 @@ pub fn fit_regressor(x: &Matrix, y: &[f64], params: &SvmParams, progress: &Progr
     let p = smo::SvrParams { kernel: kernel.solver(), c: params.c, epsilon: params.epsilon };
     let mut callback = reporter(progress, params.tol, true);
     let sol = smo::fit_svr(rows(x)?, y, &p, &options(params), &mut callback).map_err(solver_error)?;
+    note_iteration_limit(&sol, params.tol, progress);
     Ok(SvrModel { kernel, svm: BinarySvm::new(x.select_rows(&sol.support), sol.dual_coef, sol.bias, &kernel) })
 }
 

@@ -577,6 +577,7 @@ pub fn train(ds: &Dataset, settings: &TrainSettings, progress: &Progress) -> Res
     let (model, notes) = fit_on(ds, &table, &parts.train, &settings, &fit_progress)?;
     let fit_secs = started.elapsed().as_secs_f64();
     warnings.extend(notes);
+    warnings.extend(fit_progress.take_notes());
     progress.set_stage("evaluating");
     let evaluation = evaluate(ds, &table, &model, &parts.test)?;
     let class_counts = if table.task == Task::Classification {

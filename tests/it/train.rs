@@ -373,3 +373,22 @@ fn train_command_failures_exit_non_zero_with_the_reason() {
     assert!(err.contains("'Torqe [Nm]'") && err.contains("Torque [Nm]"), "{err}");
     assert!(!out.exists(), "no project is written when training fails");
 }
+
+/// A solver that stops at its iteration cap says so, as libsvm and liblinear warn: the linear
+/// SVM on the plant benchmark's overlapping classes runs out of passes before its tolerance.
+#[test]
+fn an_svm_that_stops_at_its_cap_says_so() {
+    let ds = load("datasets/plant_cls_n10000.csv");
+    let params = glassbox::model::svm::SvmParams {
+        kernel: glassbox::model::svm::KernelKind::Linear,
+        ..glassbox::model::svm::SvmParams::default()
+    };
+    let s = TrainSettings { params: ModelParams::Svm(params), ..settings("failure") };
+    let r = train(&ds, &s, &Progress::new()).expect("trains");
+    assert_eq!(
+        r.warnings.iter().filter(|w| w.contains("linear SVM stopped after 1000 passes")).count(),
+        1,
+        "one warning for the machine, none for its calibration folds: {:?}",
+        r.warnings
+    );
+}
