@@ -435,12 +435,37 @@ fn header(out: &mut String, plan: &ExportPlan, pou: &Pou, tv: &TestVectors, tb: 
         ));
     }
     lines.push("Vectors (number: what it checks; the block's branch):".to_owned());
-    for (i, v) in tv.vectors.iter().enumerate() {
-        let branch = tv.logic.branches.get(v.branch).map_or_else(|| "?".to_owned(), super::plc_eval::Branch::label);
-        lines.push(match v.purpose {
-            Purpose::Branch { .. } => format!("  {}: {}", i + 1, v.description),
-            _ => format!("  {}: {}; ends in {branch}", i + 1, v.description),
-        });
+    let list: Vec<String> = tv
+        .vectors
+        .iter()
+        .enumerate()
+        .map(|(i, v)| {
+            let branch = tv.logic.branches.get(v.branch).map_or_else(|| "?".to_owned(), super::plc_eval::Branch::label);
+            match v.purpose {
+                Purpose::Branch { .. } => format!("  {}: {}", i + 1, v.description),
+                _ => format!("  {}: {}; ends in {branch}", i + 1, v.description),
+            }
+        })
+        .collect();
+    // matiec's scanner reads a run of comments between two blocks as one token into a 16 KB
+    // buffer and stops on a longer one, so the list stops at a budget and says where.
+    let mut used: usize = lines.iter().map(|l| l.len() + 5).sum();
+    let mut shown = 0;
+    for l in &list {
+        if used + l.len() + 5 > COMMENT_BUDGET {
+            break;
+        }
+        used += l.len() + 5;
+        shown += 1;
+    }
+    lines.extend(list.iter().take(shown).cloned());
+    if shown < list.len() {
+        lines.push(format!(
+            "  Vectors {} .. {} (held-out rows and further checks) are not listed: some compilers read the comments \
+             before a block as one token of at most 16 KB.",
+            shown + 1,
+            list.len()
+        ));
     }
     out.push_str("(*\n");
     for l in lines {
@@ -448,3 +473,6 @@ fn header(out: &mut String, plan: &ExportPlan, pou: &Pou, tv: &TestVectors, tb: 
     }
     out.push_str("*)\n");
 }
+
+/// Bytes of comment the test bench's header may hold (matiec's scanner buffer is 16 KB).
+const COMMENT_BUDGET: usize = 12_000;
