@@ -252,20 +252,7 @@ pub(super) fn run(args: &TrainArgs) -> anyhow::Result<()> {
 /// The progress bar's title: for an SVM, with the rows it trains on and the expected time.
 fn training_title(ds: &crate::data::Dataset, settings: &TrainSettings) -> String {
     let crate::model::ModelParams::Svm(p) = &settings.params else { return "training".to_owned() };
-    let usable = ds.target().map_or(0, |t| t.stats.count);
-    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss, clippy::cast_precision_loss)]
-    let all = (usable as f64 * (1.0 - settings.test_fraction)) as usize;
-    let rows = if p.max_train_rows > 0 { all.min(p.max_train_rows) } else { all };
-    let width: usize = ds.features().map(|(_, c)| if c.kind.has_levels() { c.levels.len() } else { 1 }).sum();
-    let task = settings.task.unwrap_or_else(|| crate::model::train::guess_task(ds, &settings.target));
-    let (pairs, calibrated) = match (task, ds.target()) {
-        (Task::Classification, Some(t)) => {
-            let k = if t.kind.has_levels() { t.levels.len() } else { t.stats.distinct }.max(2);
-            (k * (k - 1) / 2, true)
-        }
-        _ => (1, false),
-    };
-    let secs = crate::model::svm::estimate_fit_secs(rows, width, pairs, calibrated);
+    let (rows, secs) = crate::model::train::svm_fit_estimate(ds, settings, p);
     format!("training an SVM on {rows} rows (expected about {secs:.0} s)")
 }
 

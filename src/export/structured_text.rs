@@ -48,13 +48,19 @@ fn section(out: &mut String, keyword: &str, vars: &[Var]) {
     out.push_str("END_VAR\n");
 }
 
-/// Writes a built function block as an `.st` file.
-pub fn render(pou: &Pou) -> String {
+/// The declaration part: the header comment, `FUNCTION_BLOCK` and the variables.
+pub fn declaration(pou: &Pou) -> String {
     let mut out = header_comment(pou);
     let _ = writeln!(out, "FUNCTION_BLOCK {}", pou.name);
     section(&mut out, "VAR_INPUT", &pou.inputs);
     section(&mut out, "VAR_OUTPUT", &pou.outputs);
     section(&mut out, "VAR", &pou.locals);
+    out
+}
+
+/// Writes a built function block as an `.st` file.
+pub fn render(pou: &Pou) -> String {
+    let mut out = declaration(pou);
     out.push('\n');
     out.push_str(&pou.body);
     out.push_str("END_FUNCTION_BLOCK\n");

@@ -33,8 +33,8 @@ use std::fmt::Write as _;
 use uuid::Uuid;
 
 use super::dialect::{BOM, crlf};
-use super::pou::{Pou, Var, build};
-use super::structured_text::header_comment;
+use super::pou::{Pou, build};
+use super::structured_text::declaration;
 use super::{ExportOptions, ExportPlan, Exported};
 use crate::error::Result;
 
@@ -54,25 +54,6 @@ pub fn write(plan: &ExportPlan, options: &ExportOptions) -> Result<Exported> {
 /// The object Id of a block called `name`, as TwinCAT writes Ids: lower-case hex in braces.
 pub fn object_id(name: &str) -> String {
     format!("{{{}}}", Uuid::new_v5(&NAMESPACE, name.as_bytes()).hyphenated())
-}
-
-fn section(out: &mut String, keyword: &str, vars: &[Var]) {
-    out.push_str(keyword);
-    out.push('\n');
-    for v in vars {
-        let _ = writeln!(out, "    {} : {}; (* {} *)", v.name, v.ty, v.comment);
-    }
-    out.push_str("END_VAR\n");
-}
-
-/// The declaration part: the header comment, `FUNCTION_BLOCK` and the variables.
-pub fn declaration(pou: &Pou) -> String {
-    let mut out = header_comment(pou);
-    let _ = writeln!(out, "FUNCTION_BLOCK {}", pou.name);
-    section(&mut out, "VAR_INPUT", &pou.inputs);
-    section(&mut out, "VAR_OUTPUT", &pou.outputs);
-    section(&mut out, "VAR", &pou.locals);
-    out
 }
 
 /// Writes a built function block as a TwinCAT PLC object file.

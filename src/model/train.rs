@@ -82,6 +82,25 @@ impl Default for TrainSettings {
     }
 }
 
+/// The training rows an SVM would fit on `ds` with `settings` (the training part of the rows
+/// with a target, within the row limit) and its expected fit time in seconds, before starting.
+pub fn svm_fit_estimate(ds: &Dataset, settings: &TrainSettings, p: &svm::SvmParams) -> (usize, f64) {
+    let usable = ds.target().map_or(0, |t| t.stats.count);
+    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss, clippy::cast_precision_loss)]
+    let all = (usable as f64 * (1.0 - settings.test_fraction)) as usize;
+    let rows = if p.max_train_rows > 0 { all.min(p.max_train_rows) } else { all };
+    let width: usize = ds.features().map(|(_, c)| if c.kind.has_levels() { c.levels.len() } else { 1 }).sum();
+    let task = settings.task.unwrap_or_else(|| guess_task(ds, &settings.target));
+    let (pairs, calibrated) = match (task, ds.target()) {
+        (Task::Classification, Some(t)) => {
+            let k = if t.kind.has_levels() { t.levels.len() } else { t.stats.distinct }.max(2);
+            (k * (k - 1) / 2, true)
+        }
+        _ => (1, false),
+    };
+    (rows, svm::estimate_fit_secs(rows, width, pairs, calibrated))
+}
+
 /// Classification for a text/boolean target or a whole-number one with few values; else
 /// regression.
 pub fn guess_task(ds: &Dataset, target: &str) -> Task {

@@ -16,7 +16,7 @@ use glassbox::export::{ExportOptions, ExportPlan, Format, RealType, export};
 use glassbox::model::cart::TreeParams;
 use glassbox::model::pipeline::FeatureKind;
 use glassbox::model::svm::SvmParams;
-use glassbox::model::train::{TrainSettings, train};
+use glassbox::model::train::{TrainSettings, TrainingReport, train};
 use glassbox::model::tree::Tree;
 use glassbox::model::{ModelParams, Task};
 use glassbox::project::{DataRef, Project};
@@ -591,10 +591,9 @@ fn xmllint_validates_every_exported_xml_file_against_the_plcopen_schema() {
     }
 }
 
-/// A small model whose exports are pinned as golden files (set `UPDATE_GOLDEN=1` to rewrite them
-/// after an intended change, and review the diff).
-#[test]
-fn small_model_matches_the_golden_files() {
+/// A small made-up model (three inputs, a depth-3 tree) whose exports are pinned as golden
+/// files: its training run, rows and export plan.
+pub fn small_model() -> (TrainingReport, RuleData, ExportPlan) {
     let n = 80;
     let temp: Vec<f64> = (0..n).map(|i| 20.0 + f64::from(i % 17) * 1.5).collect();
     let pressure: Vec<f64> = (0..n).map(|i| 1.0 + f64::from((i * 7) % 13) * 0.25).collect();
@@ -627,6 +626,31 @@ fn small_model_matches_the_golden_files() {
     let report = train(&ds, &settings, &Progress::new()).expect("trains");
     let data = RuleData::new(&report, &ds).expect("rows");
     let p = ExportPlan::new(&report, &data, None, &TreeParams::default(), None).expect("plan");
+    (report, data, p)
+}
+
+/// Compares `text` with the golden file `export/<file>` byte for byte (`UPDATE_GOLDEN=1`
+/// rewrites it after an intended change; review the diff).
+pub fn check_golden(file: &str, text: &str) {
+    let path = fixture(&format!("export/{file}"));
+    if std::env::var_os("UPDATE_GOLDEN").is_some() {
+        std::fs::create_dir_all(path.parent().expect("folder")).expect("folder");
+        std::fs::write(&path, text).expect("write golden");
+        return;
+    }
+    let golden = std::fs::read(&path)
+        .unwrap_or_else(|e| panic!("{file}: {e}; run with UPDATE_GOLDEN=1 to create the golden files"));
+    assert!(
+        golden == text.as_bytes(),
+        "{file} differs from the golden file; if intended, rerun with UPDATE_GOLDEN=1:\n{text}"
+    );
+}
+
+/// A small model whose exports are pinned as golden files (set `UPDATE_GOLDEN=1` to rewrite them
+/// after an intended change, and review the diff).
+#[test]
+fn small_model_matches_the_golden_files() {
+    let (report, data, p) = small_model();
     let o = ExportOptions { name: Some("FB_Reject".into()), ..options(RealType::Real) };
     let rs = simplify(&p.rules, &data, &SimplifyOptions::default());
     let p_rules = ExportPlan::new(&report, &data, Some(&rs), &TreeParams::default(), None).expect("plan");
@@ -637,18 +661,7 @@ fn small_model_matches_the_golden_files() {
         ("small_rules.json", export(&p_rules, Format::Json, &o).expect("json").text),
         ("small_rules.csv", export(&p_rules, Format::Csv, &o).expect("csv").text),
     ] {
-        let path = fixture(&format!("export/{file}"));
-        if std::env::var_os("UPDATE_GOLDEN").is_some() {
-            std::fs::create_dir_all(path.parent().expect("folder")).expect("folder");
-            std::fs::write(&path, &text).expect("write golden");
-            continue;
-        }
-        let golden = std::fs::read_to_string(&path)
-            .unwrap_or_else(|e| panic!("{file}: {e}; run with UPDATE_GOLDEN=1 to create the golden files"));
-        assert!(
-            golden == text,
-            "{file} differs from the golden file; if intended, rerun with UPDATE_GOLDEN=1:\n{text}"
-        );
+        check_golden(file, &text);
     }
 }
 
@@ -661,7 +674,7 @@ fn run(args: &[&str]) -> std::process::Output {
 }
 
 /// A project file for AI4I with the default tree, made through the engine.
-fn ai4i_project(dir: &Path) -> PathBuf {
+pub fn ai4i_project(dir: &Path) -> PathBuf {
     let t = ai4i();
     let data = fixture("datasets/ai4i2020.csv");
     let mut p = Project::new(Some(DataRef::of_file(&data, LoadOptions::default()).expect("data")), &t.ds);

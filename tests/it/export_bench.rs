@@ -5,10 +5,8 @@
 //! threshold of the code as written (counted by the interpreter, not by the exporter). The cost
 //! report's operation counts are what the interpreter executes, row by row.
 
-use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use glassbox::data::LoadOptions;
 use glassbox::export::cost::{self, CostReport};
 use glassbox::export::plc_eval::{BlockLogic, Ops};
 use glassbox::export::vectors::{Purpose, TestVector, TestVectors, vectors};
@@ -16,7 +14,6 @@ use glassbox::export::{ExportOptions, ExportPlan, Format, RealType, export};
 use glassbox::model::cart::TreeParams;
 use glassbox::model::svm::SvmParams;
 use glassbox::model::{ModelParams, Task};
-use glassbox::project::{DataRef, Project};
 use glassbox::rules::RuleSet;
 use glassbox::rules::extract::extract;
 use glassbox::rules::round::{Rounding, round_thresholds};
@@ -24,7 +21,6 @@ use glassbox::rules::simplify::{SimplifyOptions, simplify};
 
 use crate::export::ai4i_dropouts;
 use crate::export::st_eval::{self, Value};
-use crate::fixture;
 use crate::rules::{Trained, ai4i, ai4i_with, ccpp};
 
 fn plan(t: &Trained, rules: Option<&RuleSet>) -> ExportPlan {
@@ -347,21 +343,10 @@ fn glassbox() -> Command {
     Command::new(env!("CARGO_BIN_EXE_glassbox"))
 }
 
-/// A project file for AI4I with the default tree, made through the engine.
-fn ai4i_project(dir: &Path) -> PathBuf {
-    let t = ai4i();
-    let data = fixture("datasets/ai4i2020.csv");
-    let mut p = Project::new(Some(DataRef::of_file(&data, LoadOptions::default()).expect("data")), &t.ds);
-    p.model = Some(t.report.clone());
-    let path = dir.join("ai4i.glassbox");
-    p.save(&path).expect("saves");
-    path
-}
-
 #[test]
 fn export_command_writes_the_test_bench_and_the_report() {
     let dir = tempfile::tempdir().expect("dir");
-    let project = ai4i_project(dir.path());
+    let project = crate::export::ai4i_project(dir.path());
     let project = project.to_str().expect("utf-8");
     let path = |f: &str| dir.path().join(f).to_str().expect("utf-8").to_owned();
     let run = |args: &[&str]| glassbox().args(args).output().expect("runs");

@@ -9,17 +9,15 @@
 //! small model's files (`UPDATE_GOLDEN=1` rewrites them).
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::Path;
 use std::process::Command;
 
 use glassbox::Progress;
-use glassbox::data::{Column, ColumnKind, Dataset, LoadOptions};
+use glassbox::data::{Column, ColumnKind, Dataset};
 use glassbox::export::ident::is_valid_identifier;
 use glassbox::export::{ExportOptions, ExportPlan, Format, RealType, export};
+use glassbox::model::Task;
 use glassbox::model::cart::TreeParams;
 use glassbox::model::train::{TrainSettings, train};
-use glassbox::model::{ModelParams, Task};
-use glassbox::project::{DataRef, Project};
 use glassbox::rules::RuleSet;
 use glassbox::rules::extract::extract;
 use glassbox::rules::score::RuleData;
@@ -27,7 +25,6 @@ use glassbox::rules::simplify::{SimplifyOptions, simplify};
 
 use crate::export::ai4i_dropouts;
 use crate::export::st_eval::{self, Value};
-use crate::fixture;
 use crate::rules::{Trained, ai4i, ccpp, steel};
 
 const BOM: &str = "\u{FEFF}";
@@ -596,69 +593,17 @@ fn vendor_files_are_byte_stable_and_dated_only_as_asked() {
 /// files (set `UPDATE_GOLDEN=1` to rewrite them after an intended change, and review the diff).
 #[test]
 fn small_model_matches_the_vendor_golden_files() {
-    let n = 80;
-    let temp: Vec<f64> = (0..n).map(|i| 20.0 + f64::from(i % 17) * 1.5).collect();
-    let pressure: Vec<f64> = (0..n).map(|i| 1.0 + f64::from((i * 7) % 13) * 0.25).collect();
-    let mode: Vec<f64> = (0..n).map(|i| f64::from(i % 2)).collect();
-    let reject: Vec<f64> = (0..usize::try_from(n).expect("n"))
-        .map(|i| f64::from(u8::from(temp[i] > 38.0 || (mode[i] == 1.0 && pressure[i] > 3.0))))
-        .collect();
-    let ds = Dataset::new(
-        "small",
-        vec![
-            Column::new("Temperature [°C]", ColumnKind::Float, temp, Vec::new()),
-            Column::new("Pressure (bar)", ColumnKind::Float, pressure, Vec::new()),
-            Column::new("Mode", ColumnKind::Categorical, mode, vec!["auto".into(), "manual".into()]),
-            Column::new("Reject", ColumnKind::Integer, reject, Vec::new()),
-        ],
-    )
-    .expect("dataset");
-    let settings = TrainSettings {
-        target: "Reject".into(),
-        task: Some(Task::Classification),
-        features: Some(vec!["Temperature [°C]".into(), "Pressure (bar)".into(), "Mode".into()]),
-        params: ModelParams::Tree(TreeParams {
-            max_depth: Some(3),
-            min_samples_leaf: 2,
-            min_samples_split: 4,
-            ..TreeParams::default()
-        }),
-        ..TrainSettings::default()
-    };
-    let report = train(&ds, &settings, &Progress::new()).expect("trains");
-    let data = RuleData::new(&report, &ds).expect("rows");
-    let p = ExportPlan::new(&report, &data, None, &TreeParams::default(), None).expect("plan");
+    let (_, _, p) = crate::export::small_model();
     let o = ExportOptions { name: Some("FB_Reject".into()), ..options(RealType::Real) };
     for (file, format) in [("small.scl", Format::Scl), ("small.TcPOU", Format::TcPou), ("small.L5X", Format::L5x)] {
-        let text = export(&p, format, &o).expect("exports").text;
-        let path = fixture(&format!("export/{file}"));
-        if std::env::var_os("UPDATE_GOLDEN").is_some() {
-            std::fs::write(&path, &text).expect("write golden");
-            continue;
-        }
-        let golden = std::fs::read(&path)
-            .unwrap_or_else(|e| panic!("{file}: {e}; run with UPDATE_GOLDEN=1 to create the golden files"));
-        assert!(
-            golden == text.as_bytes(),
-            "{file} differs from the golden file; if intended, rerun with UPDATE_GOLDEN=1:\n{text}"
-        );
+        crate::export::check_golden(file, &export(&p, format, &o).expect("exports").text);
     }
-}
-
-fn ai4i_project(dir: &Path) -> std::path::PathBuf {
-    let t = ai4i();
-    let data = fixture("datasets/ai4i2020.csv");
-    let mut p = Project::new(Some(DataRef::of_file(&data, LoadOptions::default()).expect("data")), &t.ds);
-    p.model = Some(t.report.clone());
-    let path = dir.join("ai4i.glassbox");
-    p.save(&path).expect("saves");
-    path
 }
 
 #[test]
 fn export_command_writes_the_vendor_files() {
     let dir = tempfile::tempdir().expect("dir");
-    let project = ai4i_project(dir.path());
+    let project = crate::export::ai4i_project(dir.path());
     let project = project.to_str().expect("utf-8");
     let run = |args: &[&str]| Command::new(env!("CARGO_BIN_EXE_glassbox")).args(args).output().expect("runs");
     for (format, ext, read) in

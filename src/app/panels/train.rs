@@ -21,7 +21,7 @@ use crate::data::{Dataset, Role};
 use crate::metrics::{ClassificationMetrics, ConfusionMatrix};
 use crate::model::cart::{Criterion, TreeParams};
 use crate::model::search::{SearchResult, default_grid, grid_search};
-use crate::model::svm::{Gamma, KernelKind, SvmParams, estimate_fit_secs};
+use crate::model::svm::{Gamma, KernelKind, SvmParams};
 use crate::model::train::{
     BinaryCurves, Evaluation, MissingStrategy, TrainSettings, TrainingReport, guess_task, train,
 };
@@ -450,13 +450,8 @@ impl TrainPanel {
             ui.end_row();
         });
         // An estimate before starting, from the training rows and the width of the data.
-        let usable = ds.target().map_or(0, |t| t.stats.count);
-        let all = (usable as f64 * (1.0 - self.test_fraction)) as usize;
-        let train_rows = if p.max_train_rows > 0 { all.min(p.max_train_rows) } else { all };
-        let n_cols: usize = ds.features().map(|(_, c)| if c.kind.has_levels() { c.levels.len() } else { 1 }).sum();
-        let classes = ds.target().map_or(2, |t| t.stats.distinct.clamp(2, 50));
-        let pairs = classes * (classes - 1) / 2;
-        let mut secs = estimate_fit_secs(train_rows, n_cols, pairs, true);
+        let params = p.clone();
+        let (train_rows, mut secs) = crate::model::train::svm_fit_estimate(ds, &self.settings(ds), &params);
         if self.use_cv {
             secs *= 1.0 + self.cv_folds as f64;
         }
