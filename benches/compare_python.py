@@ -73,7 +73,7 @@ def parse_args():
     p.add_argument(
         "--skip",
         default="",
-        help="steps to skip: load,tree_fit,svc,svc_calibrated,svr,linear_svc,tree_shap,kernel_shap,lime",
+        help="steps to skip: load,tree_fit,svc,svc_calibrated,svc_path,svr,linear_svc,tree_shap,kernel_shap,lime",
     )
     p.add_argument("--python-threads", type=int, default=1, help="BLAS/OpenMP threads for the Python side")
     p.add_argument("--json-out", type=Path, help="also write both sides' figures to this file")
@@ -219,6 +219,18 @@ def python_side(args, gb):
     if svc is None and explained_rows is not None and explains:
         scaler, xs, ys, _, _ = svc_split(explained_rows)
         svc, svc_rows = new_svc().fit(xs, ys), explained_rows
+
+    if "svc_path" not in skip:
+        # libsvm has no path over costs: a grid search (GridSearchCV) fits each cost anew.
+        _, xs, ys, _, _ = svc_split(TRAIN_ROWS_10K)
+        costs = (0.1, 1.0, 10.0)
+
+        def one_by_one():
+            return [SVC(C=c, kernel="rbf", gamma="scale", tol=1e-3, cache_size=200).fit(xs, ys) for c in costs]
+
+        print(f"sklearn SVC fits at C {costs}: {len(xs)} rows ...", file=sys.stderr)
+        t_costs, _ = measure(one_by_one, min(rep, 3), slow)
+        out["svc_path"] = {"rows": len(xs), "costs": list(costs), "one_by_one": t_costs}
 
     if "svc_calibrated" not in skip:
         _, xs, ys, xt, yt = svc_split(TRAIN_ROWS_10K)
@@ -448,6 +460,13 @@ def table(gb, py):
     for label in ("1_thread", "all_threads"):
         add_ceiling(f"  calibrated / plain fit time, Glassbox {threads_label(get(gc, 'plain'), label)}",
                     get(gc, "calibrated_over_plain", label), pc.get("calibrated_over_plain"), 6)
+    gp, pp = get(gb, "svc_path") or {}, get(py, "svc_path") or {}
+    for label in ("1_thread", "all_threads"):
+        add(f"SVC C 0.1, 1, 10 on 8000 rows as one path, Glassbox {threads_label(get(gp, 'path'), label)}",
+            get(gp, "path", label, "median_s"), get(pp, "one_by_one", "median_s"), "s", False)
+    for label in ("1_thread", "all_threads"):
+        add(f"  the same three fits one by one, Glassbox {threads_label(get(gp, 'one_by_one'), label)}",
+            get(gp, "one_by_one", label, "median_s"), get(pp, "one_by_one", "median_s"), "s", False)
     gs, ps = get(gb, "svr") or {}, get(py, "svr") or {}
     for label in ("1_thread", "all_threads"):
         n_train = (gs.get("train_rows") or ps.get("train_rows") or [0, "-"])[1]

@@ -96,8 +96,8 @@ struct Args {
     /// Rows explained per LIME measurement of the SVC.
     #[arg(long, default_value_t = 10)]
     lime_svc_rows: usize,
-    /// Steps to skip: `load`, `tree_fit`, `svc`, `svc_calibrated`, `svr`, `linear_svc`,
-    /// `tree_shap`, `kernel_shap`, `lime`.
+    /// Steps to skip: `load`, `tree_fit`, `svc`, `svc_calibrated`, `svc_path`, `svr`,
+    /// `linear_svc`, `tree_shap`, `kernel_shap`, `lime`.
     #[arg(long, value_delimiter = ',')]
     skip: Vec<String>,
     /// A JSON file for the SVC that `KernelSHAP` and LIME explain (the largest fitted on at most
@@ -506,6 +506,58 @@ fn bench_svc_calibrated(args: &Args, small: &Dataset) -> anyhow::Result<Value> {
     }))
 }
 
+/// The three costs of the search grid (C 0.1, 1, 10 at γ = `scale`) on the same 8,000 rows: as
+/// one path sharing its kernel columns (`svm::fit_binary_path`, as the grid search fits them)
+/// and as three fits of their own. The decision values of both are compared on the test rows.
+fn bench_svc_path(args: &Args, small: &Dataset) -> anyhow::Result<Value> {
+    let split = svc_split(TRAIN_ROWS_10K, small, None)?;
+    let params = SvmParams::default();
+    let kernel = KernelFn::from_params(&params, &split.x);
+    let costs = [0.1, 1.0, 10.0];
+    eprintln!("SVC fits at C {costs:?}: {} rows, as one path and one by one …", split.x.n_rows());
+    let (path, on_path) = measure_threads(args.repeats.min(3), args.slow_secs, || {
+        Ok(svm::fit_binary_path(&split.x, &split.positive, &params, &costs, &kernel, &Progress::new(), false)?)
+    })?;
+    let (alone, one_by_one) = measure_threads(args.repeats.min(3), args.slow_secs, || {
+        costs
+            .iter()
+            .map(|&c| {
+                let p = SvmParams { c, ..params.clone() };
+                Ok(svm::fit_binary(&split.x, &split.positive, &p, &kernel, &Progress::new(), false)?)
+            })
+            .collect::<anyhow::Result<Vec<_>>>()
+    })?;
+    let largest_difference: Vec<f64> = on_path
+        .iter()
+        .zip(&one_by_one)
+        .map(|(a, b)| {
+            (0..split.x_test.n_rows())
+                .map(|i| (a.decision(&kernel, split.x_test.row(i)) - b.decision(&kernel, split.x_test.row(i))).abs())
+                .fold(0.0, f64::max)
+        })
+        .collect();
+    eprintln!(
+        "  path {:.3} s / one by one {:.3} s on 1 thread, {:.3} / {:.3} s on {}",
+        path.one.median_secs(),
+        alone.one.median_secs(),
+        path.all.median_secs(),
+        alone.all.median_secs(),
+        all_threads()
+    );
+    Ok(json!({
+        "rows": split.x.n_rows(),
+        "file": split.file,
+        "kernel": "rbf",
+        "gamma": "scale",
+        "costs": costs,
+        "tol": params.tol,
+        "cache_mb": params.cache_mb,
+        "path": path.to_json(),
+        "one_by_one": alone.to_json(),
+        "largest_test_decision_difference": largest_difference,
+    }))
+}
+
 /// The named columns of rows `rows`, as a matrix.
 fn columns(ds: &Dataset, names: &[&str], rows: std::ops::Range<usize>) -> anyhow::Result<Matrix> {
     let cols = names
@@ -748,6 +800,9 @@ fn main() -> anyhow::Result<()> {
 
     if !skip("svc_calibrated") {
         report.insert("svc_calibrated".to_owned(), bench_svc_calibrated(&args, &small)?);
+    }
+    if !skip("svc_path") {
+        report.insert("svc_path".to_owned(), bench_svc_path(&args, &small)?);
     }
     if !skip("svr") {
         let path = args

@@ -59,6 +59,9 @@ pub enum FromArg {
     Tree,
     /// The rule set saved in the project (`glassbox rules --save`), else one simplified now.
     Rules,
+    /// The SVM's own decision function (standardisation, support vectors, kernel, bias, Platt
+    /// scaling, coupling of the classes), checked on every row; `--format st` or `report`.
+    Model,
 }
 
 /// Arguments of `export`.
@@ -110,7 +113,7 @@ pub(super) fn run(args: &ExportArgs) -> anyhow::Result<()> {
     let loaded = load(&args.project, args.surrogate_depth)?;
     let params = surrogate_params(args.surrogate_depth);
     let rules = match args.from {
-        FromArg::Tree => None,
+        FromArg::Tree | FromArg::Model => None,
         FromArg::Rules => Some(match &loaded.project.rule_set {
             Some(saved) => saved.clone(),
             None => refine(&loaded.prepared, &SimplifyOptions::default(), None).simplified,
@@ -159,6 +162,9 @@ pub(super) fn run(args: &ExportArgs) -> anyhow::Result<()> {
     if args.json && format != Format::Report {
         return Err(crate::cli::usage!("--json applies to --format report only"));
     }
+    if args.from == FromArg::Model {
+        return svm_model(args, &plan, &loaded.report, &options, format);
+    }
     // Every PLC block goes out with its cost (the report is that cost in full).
     let cost = match format {
         Format::Json | Format::Csv | Format::TreeJson => None,
@@ -189,5 +195,44 @@ pub(super) fn run(args: &ExportArgs) -> anyhow::Result<()> {
     if let Some(report) = &cost {
         eprintln!("{}", crate::export::cost::summary(report));
     }
+    Ok(())
+}
+
+/// `--from model`: the SVM's own decision function as Structured Text, or its cost and check.
+fn svm_model(
+    args: &ExportArgs,
+    plan: &ExportPlan,
+    report: &crate::model::train::TrainingReport,
+    options: &ExportOptions,
+    format: Format,
+) -> anyhow::Result<()> {
+    if !matches!(format, Format::StructuredText | Format::Report) {
+        return Err(crate::cli::usage!(
+            "--from model writes Structured Text (--format st) or its cost report (--format report), not {}",
+            format.label()
+        ));
+    }
+    let svm = crate::export::svm_block::write(plan, report, options)?;
+    let text = match (format, args.json) {
+        (Format::Report, true) => {
+            format!("{}\n", serde_json::to_string_pretty(&serde_json::json!({"cost": svm.cost, "check": svm.check}))?)
+        }
+        (Format::Report, false) => crate::export::svm_block::cost_markdown(plan, &svm),
+        _ => svm.exported.text.clone(),
+    };
+    super::io::write_output(&args.out, &text)?;
+    eprintln!(
+        "wrote {} ({}): the SVM's decision function, {} support vectors",
+        super::io::shown(&args.out),
+        format.label(),
+        svm.cost.support_vectors
+    );
+    for note in &svm.exported.notes {
+        eprintln!("note: {note}");
+    }
+    eprintln!(
+        "cost per call: {} multiply-adds, {} EXP calls; {} bytes of constants",
+        svm.cost.multiply_adds, svm.cost.exp_calls, svm.cost.constant_bytes
+    );
     Ok(())
 }

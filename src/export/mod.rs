@@ -26,6 +26,7 @@ pub mod plcopen_xml;
 pub mod pou;
 pub mod scl;
 pub mod structured_text;
+pub mod svm_block;
 pub mod tcpou;
 pub mod testbench;
 pub mod tree_json;

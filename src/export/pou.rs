@@ -78,6 +78,15 @@ pub struct Var {
     pub comment: String,
 }
 
+/// A constant array: its declaration and its values, as literals.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Constant {
+    /// Name, type (`ARRAY[0..n] OF REAL`) and comment.
+    pub var: Var,
+    /// The values, in order.
+    pub values: Vec<String>,
+}
+
 /// A function block ready to be written.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Pou {
@@ -92,6 +101,9 @@ pub struct Pou {
     /// `VAR`: the inputs as used (missing ones filled in), then the decision before the validity
     /// check.
     pub locals: Vec<Var>,
+    /// `VAR CONSTANT`: arrays with their values (the SVM's support vectors and coefficients;
+    /// empty for a tree or a rule set).
+    pub constants: Vec<Constant>,
     /// The statements, one per line, ending in a newline.
     pub body: String,
     /// The header date as an XML `dateTime`, if one was given.
@@ -244,20 +256,33 @@ fn declarations(plan: &ExportPlan, ids: &[String], used: &[String], real: &str) 
     (inputs, outputs, locals)
 }
 
-/// Builds the function block for `plan`.
-///
-/// # Errors
-/// A block name that is not a valid identifier or clashes with a variable, a bad safe default or
-/// date, or (with `REAL`) thresholds no 32-bit literal can place between two seen values.
-pub fn build(plan: &ExportPlan, options: &ExportOptions) -> Result<Pou> {
+/// What every block of a plan shares, whatever its logic: name, variables, the checks of the
+/// inputs and the copy of the decision to the outputs.
+pub(super) struct Frame {
+    pub name: String,
+    pub date: Option<String>,
+    pub safe: Outcome,
+    pub inputs: Vec<Var>,
+    pub outputs: Vec<Var>,
+    pub locals: Vec<Var>,
+    /// The local copy of each input the logic reads (missing inputs filled in).
+    pub used: Vec<String>,
+    /// The statements that check and copy the inputs.
+    pub input_checks: String,
+    /// The statements that copy the decision, or the safe default, to the outputs.
+    pub output_copy: String,
+}
+
+/// The shared parts of `plan`'s block; `reserved` are further names the logic declares.
+pub(super) fn frame(plan: &ExportPlan, options: &ExportOptions, reserved: &[&str]) -> Result<Frame> {
     let n = plan.features.len();
     let masks: Vec<String> = [MISSING, OUT_OF_RANGE].iter().flat_map(|b| mask_names(b, n)).collect();
     let mut fixed = vec![PREDICTION, CONFIDENCE, SPREAD, VALID, IMPUTED, DECISION, CERTAINTY, SPREAD_LOCAL];
     fixed.extend(masks.iter().map(String::as_str));
+    fixed.extend(reserved);
     let name = block_name(plan, options, &fixed)?;
     let date = options.date.as_deref().map(parse_date).transpose()?;
     let ty = options.real_type;
-    let real = ty.keyword();
     let safe = plan.safe_default(options)?;
 
     let names: Vec<&str> = plan.features.iter().map(|f| f.name.as_str()).collect();
@@ -269,14 +294,31 @@ pub fn build(plan: &ExportPlan, options: &ExportOptions) -> Result<Pou> {
     let used_refs: Vec<&str> = used_names.iter().map(String::as_str).collect();
     let used = identifiers(&used_refs, &taken);
 
-    let (inputs, outputs, locals) = declarations(plan, &ids, &used, real);
+    let (inputs, outputs, locals) = declarations(plan, &ids, &used, ty.keyword());
     let mut body = Body { out: String::new(), ty, plan, ids: &ids, used: &used, conflicts: Vec::new(), moved: 0 };
     body.inputs();
+    let input_checks = std::mem::take(&mut body.out);
+    body.outputs(safe);
+    let output_copy = body.out;
+    Ok(Frame { name, date, safe, inputs, outputs, locals, used, input_checks, output_copy })
+}
+
+/// Builds the function block for `plan`.
+///
+/// # Errors
+/// A block name that is not a valid identifier or clashes with a variable, a bad safe default or
+/// date, or (with `REAL`) thresholds no 32-bit literal can place between two seen values.
+pub fn build(plan: &ExportPlan, options: &ExportOptions) -> Result<Pou> {
+    let frame = frame(plan, options, &[])?;
+    let ty = options.real_type;
+    let ids: Vec<String> = frame.inputs.iter().map(|v| v.name.clone()).collect();
+    let mut body =
+        Body { out: frame.input_checks, ty, plan, ids: &ids, used: &frame.used, conflicts: Vec::new(), moved: 0 };
     match plan.logic {
         LogicSource::Tree => body.tree(0, 0)?,
         LogicSource::Rules => body.rules(),
     }
-    body.outputs(safe);
+    body.out.push_str(&frame.output_copy);
     if !body.conflicts.is_empty() {
         return Err(conflict_error(plan, &body.conflicts));
     }
@@ -288,13 +330,28 @@ pub fn build(plan: &ExportPlan, options: &ExportOptions) -> Result<Pou> {
             body.moved
         ));
     }
-    let body_text = body.out;
-    let header = header(plan, options, &name, date.as_deref(), safe);
-    Ok(Pou { name, header, inputs, outputs, locals, body: body_text, date, notes })
+    let header = header(plan, options, &frame.name, frame.date.as_deref(), frame.safe);
+    Ok(Pou {
+        name: frame.name,
+        header,
+        inputs: frame.inputs,
+        outputs: frame.outputs,
+        locals: frame.locals,
+        constants: Vec::new(),
+        body: body.out,
+        date: frame.date,
+        notes,
+    })
 }
 
 /// The header comment lines.
-fn header(plan: &ExportPlan, options: &ExportOptions, name: &str, date: Option<&str>, safe: Outcome) -> Vec<String> {
+pub(super) fn header(
+    plan: &ExportPlan,
+    options: &ExportOptions,
+    name: &str,
+    date: Option<&str>,
+    safe: Outcome,
+) -> Vec<String> {
     let f = &plan.facts;
     let real = options.real_type.keyword();
     let mut lines = vec![

@@ -14,7 +14,7 @@
 
 use std::fmt::Write as _;
 
-use super::pou::{Pou, Var, build};
+use super::pou::{Constant, Pou, Var, build};
 use super::{ExportOptions, ExportPlan, Exported};
 use crate::error::Result;
 
@@ -55,7 +55,25 @@ pub fn declaration(pou: &Pou) -> String {
     section(&mut out, "VAR_INPUT", &pou.inputs);
     section(&mut out, "VAR_OUTPUT", &pou.outputs);
     section(&mut out, "VAR", &pou.locals);
+    if !pou.constants.is_empty() {
+        out.push_str("VAR CONSTANT\n");
+        for c in &pou.constants {
+            constant(&mut out, c);
+        }
+        out.push_str("END_VAR\n");
+    }
     out
+}
+
+/// Values of a constant array per line.
+const PER_LINE: usize = 8;
+
+/// `name : ARRAY[..] OF T := [ (* comment *)` then the values, `PER_LINE` a line.
+fn constant(out: &mut String, c: &Constant) {
+    let _ = writeln!(out, "    {} : {} := [ (* {} *)", c.var.name, c.var.ty, c.var.comment);
+    let lines: Vec<String> = c.values.chunks(PER_LINE).map(|v| format!("        {}", v.join(", "))).collect();
+    out.push_str(&lines.join(",\n"));
+    out.push_str("\n    ];\n");
 }
 
 /// Writes a built function block as an `.st` file.

@@ -6,8 +6,8 @@ use serde::{Deserialize, Serialize};
 
 use super::cart::TreeParams;
 use super::svm::{Gamma, SvmParams};
-use super::train::{TrainSettings, TrainingTable, default_split, fit_on, pick, training_table};
-use super::{ModelParams, Task};
+use super::train::{TrainSettings, TrainingTable, default_split, fit_on_costs, pick, training_table};
+use super::{ModelParams, Task, TrainedModel};
 use crate::data::Dataset;
 use crate::data::split::{Split, SplitMethod, k_folds, split};
 use crate::error::{Error, Result};
@@ -101,30 +101,49 @@ pub fn grid_search(
     let folds: Vec<Split> =
         k_folds(train.len(), k, (table.task == Task::Classification).then_some(&train_labels[..]), settings.seed)?;
 
-    // (candidate, its parameters, fold) for every candidate and fold.
-    let jobs: Vec<(usize, &ModelParams, &Split)> =
-        grid.iter().enumerate().flat_map(|(c, params)| folds.iter().map(move |fold| (c, params, fold))).collect();
+    // Candidates that differ only in an SVM's cost are fitted together on each fold, one after
+    // the other with the same kernel columns; every other candidate is a group of its own.
+    let groups = cost_groups(grid);
+    let jobs: Vec<(&[usize], &Split)> =
+        groups.iter().flat_map(|g| folds.iter().map(move |fold| (g.as_slice(), fold))).collect();
     let done = std::sync::atomic::AtomicUsize::new(0);
-    let scores: Vec<Result<f64>> = jobs
+    let scores: Vec<Result<Vec<f64>>> = jobs
         .par_iter()
-        .map(|&(_, params, fold)| {
+        .map(|&(group, fold)| {
             progress.check()?;
+            let params = group.first().and_then(|&c| grid.get(c)).ok_or_else(|| Error::invalid("empty group"))?;
             let mut s = settings.clone();
-            s.params = match params {
-                ModelParams::Svm(p) => ModelParams::Svm(crate::model::svm::sharing_memory(p, jobs.len())),
-                other @ ModelParams::Tree(_) => other.clone(),
+            let costs: Option<Vec<f64>> = match params {
+                ModelParams::Svm(p) => {
+                    s.params = ModelParams::Svm(crate::model::svm::sharing_memory(p, jobs.len()));
+                    Some(
+                        group
+                            .iter()
+                            .filter_map(|&c| match grid.get(c) {
+                                Some(ModelParams::Svm(p)) => Some(p.c),
+                                _ => None,
+                            })
+                            .collect(),
+                    )
+                }
+                other @ ModelParams::Tree(_) => {
+                    s.params = other.clone();
+                    None
+                }
             };
             let (tr, te) = (pick(&train, &fold.train), pick(&train, &fold.test));
-            let score = score_fold(ds, &table, &tr, &te, &s, progress);
+            let (models, _) = fit_on_costs(ds, &table, &tr, &s, costs.as_deref(), &progress.muted())?;
+            let scores = models.iter().map(|m| score_fold(ds, &table, m, &te)).collect();
             progress.set_count(done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1, jobs.len());
-            score
+            scores
         })
         .collect();
     let mut per_candidate = vec![Vec::with_capacity(folds.len()); grid.len()];
-    for (&(c, ..), s) in jobs.iter().zip(scores) {
-        let s = s?;
-        if let Some(scores) = per_candidate.get_mut(c) {
-            scores.push(s);
+    for (&(group, _), s) in jobs.iter().zip(scores) {
+        for (&c, s) in group.iter().zip(s?) {
+            if let Some(scores) = per_candidate.get_mut(c) {
+                scores.push(s);
+            }
         }
     }
     let candidates: Vec<Candidate> = grid
@@ -141,15 +160,25 @@ pub fn grid_search(
     Ok(SearchResult { task: table.task, metric: metric.into(), candidates, best })
 }
 
-fn score_fold(
-    ds: &Dataset,
-    table: &TrainingTable,
-    train: &[usize],
-    test: &[usize],
-    s: &TrainSettings,
-    progress: &Progress,
-) -> Result<f64> {
-    let (model, _) = fit_on(ds, table, train, s, &progress.muted())?;
+/// Candidates by group, in grid order: SVMs whose settings differ only in their cost share a
+/// group; any other candidate is alone in its own.
+fn cost_groups(grid: &[ModelParams]) -> Vec<Vec<usize>> {
+    let mut groups: Vec<Vec<usize>> = Vec::new();
+    for (c, params) in grid.iter().enumerate() {
+        let same_but_cost = |g: &Vec<usize>| match (g.first().and_then(|&f| grid.get(f)), params) {
+            (Some(ModelParams::Svm(a)), ModelParams::Svm(b)) => SvmParams { c: b.c, ..a.clone() } == *b,
+            _ => false,
+        };
+        match groups.iter_mut().find(|g| same_but_cost(g)) {
+            Some(g) => g.push(c),
+            None => groups.push(vec![c]),
+        }
+    }
+    groups
+}
+
+/// The search metric of `model` on the usable-row positions `test`.
+fn score_fold(ds: &Dataset, table: &TrainingTable, model: &TrainedModel, test: &[usize]) -> Result<f64> {
     let rows = pick(&table.rows, test);
     let raw = model.raw_rows(ds, &rows)?;
     let preds = model.predict(&raw);

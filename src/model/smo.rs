@@ -95,6 +95,7 @@
 use std::collections::BTreeMap;
 use std::fmt;
 use std::ops::Range;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
@@ -356,6 +357,9 @@ pub struct SvmSolution {
     pub n_at_bound: usize,
     /// Whether the tolerance or the iteration cap stopped the solver.
     pub stop: StopReason,
+    /// Kernel values computed into the cache for this fit; a later fit of a path
+    /// ([`fit_svc_path`], [`fit_svr_path`]) counts only those the earlier fits had not left there.
+    pub kernel_values: u64,
 }
 
 impl SvmSolution {
@@ -491,6 +495,8 @@ pub enum SmoError {
     /// The kernel produced NaN or infinity (for example a polynomial of high degree on large
     /// values).
     NonFiniteKernel,
+    /// The fits of one path were given different kernels.
+    MixedKernels,
     /// The progress callback asked to stop.
     Cancelled {
         /// Iterations done by then.
@@ -520,6 +526,7 @@ impl fmt::Display for SmoError {
             Self::NonFiniteKernel => f.write_str(
                 "the kernel overflowed (not a finite number); standardise the features or lower gamma or the degree",
             ),
+            Self::MixedKernels => f.write_str("the fits of one path must share their kernel"),
             Self::Cancelled { iterations } => write!(f, "SVM training was cancelled after {iterations} iterations"),
         }
     }
@@ -542,6 +549,30 @@ pub fn fit_svc(
     options: &SolverOptions,
     progress: &mut (dyn FnMut(&SolverStatus) -> bool + Send),
 ) -> Result<SvmSolution, SmoError> {
+    fit_svc_path(x, positive, std::slice::from_ref(params), options, progress)?.pop().ok_or(SmoError::Empty)
+}
+
+/// Trains two-class C-SVCs on the same rows, labels and kernel for several costs (and class
+/// weights), one after the other, with one kernel cache: the columns computed for one cost serve
+/// the next, so a grid search over C at a fixed γ computes most kernel columns once instead of
+/// once per cost.
+///
+/// The first fit is exactly [`fit_svc`]'s. Each later one starts from the order of variables the
+/// previous fit left (shrinking reorders them, and the cached columns follow that order), so its
+/// solution can differ from a fit of its own in rounding and in ties between equally violating
+/// pairs: it satisfies the same stopping rule, and its decision values agree within the
+/// tolerance that rule allows.
+///
+/// # Errors
+/// Bad input (see [`SmoError`]), costs with different kernels, a kernel overflow, or
+/// cancellation by `progress`.
+pub fn fit_svc_path(
+    x: Rows<'_>,
+    positive: &[bool],
+    params: &[SvcParams],
+    options: &SolverOptions,
+    progress: &mut (dyn FnMut(&SolverStatus) -> bool + Send),
+) -> Result<Vec<SvmSolution>, SmoError> {
     let n = x.n_rows();
     if positive.len() != n {
         return Err(SmoError::LabelCount { n_rows: n, n_labels: positive.len() });
@@ -549,30 +580,46 @@ pub fn fit_svc(
     if positive.iter().all(|&p| p) || !positive.iter().any(|&p| p) {
         return Err(SmoError::OneClass);
     }
-    params.kernel.validate()?;
-    check_param("c", params.c, params.c.is_finite() && params.c > 0.0)?;
-    for (name, w) in [("weight_positive", params.weight_positive), ("weight_negative", params.weight_negative)] {
-        check_param(name, w, w.is_finite() && w > 0.0)?;
+    let Some(first) = params.first() else { return Ok(Vec::new()) };
+    first.kernel.validate()?;
+    for p in params {
+        if p.kernel != first.kernel {
+            return Err(SmoError::MixedKernels);
+        }
+        check_param("c", p.c, p.c.is_finite() && p.c > 0.0)?;
+        for (name, w) in [("weight_positive", p.weight_positive), ("weight_negative", p.weight_negative)] {
+            check_param(name, w, w.is_finite() && w > 0.0)?;
+        }
     }
     options.validate()?;
     let y: Vec<f64> = positive.iter().map(|&p| if p { 1.0 } else { -1.0 }).collect();
-    let cap: Vec<f64> =
-        positive.iter().map(|&p| params.c * if p { params.weight_positive } else { params.weight_negative }).collect();
-    let data = KernelData::new(x, params.kernel);
-    let q = SvcQ::new(data, y.clone(), options.cache_bytes);
-    let problem = Problem { y, p: vec![-1.0; n], cap, var: (0..n).collect() };
-    let raw = in_pool(|| Smo::new(q, problem, options, progress)?.run())?;
-    let mut support = Vec::new();
-    let mut dual_coef = Vec::new();
-    let mut n_at_bound = 0;
-    for (r, &a) in raw.alpha.iter().enumerate() {
-        if a > 0.0 {
-            support.push(r);
-            dual_coef.push(if positive[r] { a } else { -a });
-            n_at_bound += usize::from(raw.at_upper[r]);
+    let data = KernelData::new(x, first.kernel);
+    let mut q = SvcQ::new(data, y, options.cache_bytes);
+    let mut solutions = Vec::with_capacity(params.len());
+    for params in params {
+        // Start where the cache's columns are: in the order the last fit left the variables.
+        let var = q.order.clone();
+        let cap = var
+            .iter()
+            .map(|&r| params.c * if positive[r] { params.weight_positive } else { params.weight_negative })
+            .collect();
+        let problem = Problem { y: q.y.clone(), p: vec![-1.0; n], cap, var };
+        let before = q.data.computed();
+        let raw = in_pool(|| Smo::new(&mut q, problem, options, &mut *progress)?.run())?;
+        let kernel_values = q.data.computed() - before;
+        let mut support = Vec::new();
+        let mut dual_coef = Vec::new();
+        let mut n_at_bound = 0;
+        for (r, &a) in raw.alpha.iter().enumerate() {
+            if a > 0.0 {
+                support.push(r);
+                dual_coef.push(if positive[r] { a } else { -a });
+                n_at_bound += usize::from(raw.at_upper[r]);
+            }
         }
+        solutions.push(finish(&raw, support, dual_coef, n_at_bound, kernel_values)?);
     }
-    finish(&raw, support, dual_coef, n_at_bound)
+    Ok(solutions)
 }
 
 /// Trains an ε-SVR on rows `x` with targets `target`.
@@ -586,6 +633,23 @@ pub fn fit_svr(
     options: &SolverOptions,
     progress: &mut (dyn FnMut(&SolverStatus) -> bool + Send),
 ) -> Result<SvmSolution, SmoError> {
+    fit_svr_path(x, target, std::slice::from_ref(params), options, progress)?.pop().ok_or(SmoError::Empty)
+}
+
+/// Trains ε-SVRs on the same rows, targets and kernel for several costs and tube widths, one
+/// after the other, with one kernel cache (rows of K, kept in row order). Every fit starts from
+/// the rows' own order, so each solution is bit for bit [`fit_svr`]'s for its settings.
+///
+/// # Errors
+/// Bad input (see [`SmoError`]), settings with different kernels, a kernel overflow, or
+/// cancellation by `progress`.
+pub fn fit_svr_path(
+    x: Rows<'_>,
+    target: &[f64],
+    params: &[SvrParams],
+    options: &SolverOptions,
+    progress: &mut (dyn FnMut(&SolverStatus) -> bool + Send),
+) -> Result<Vec<SvmSolution>, SmoError> {
     let n = x.n_rows();
     if target.len() != n {
         return Err(SmoError::LabelCount { n_rows: n, n_labels: target.len() });
@@ -593,30 +657,43 @@ pub fn fit_svr(
     if let Some(row) = target.iter().position(|z| !z.is_finite()) {
         return Err(SmoError::NonFiniteTarget { row });
     }
-    params.kernel.validate()?;
-    check_param("c", params.c, params.c.is_finite() && params.c > 0.0)?;
-    check_param("epsilon", params.epsilon, params.epsilon.is_finite() && params.epsilon >= 0.0)?;
+    let Some(first) = params.first() else { return Ok(Vec::new()) };
+    first.kernel.validate()?;
+    for p in params {
+        if p.kernel != first.kernel {
+            return Err(SmoError::MixedKernels);
+        }
+        check_param("c", p.c, p.c.is_finite() && p.c > 0.0)?;
+        check_param("epsilon", p.epsilon, p.epsilon.is_finite() && p.epsilon >= 0.0)?;
+    }
     options.validate()?;
     let l = 2 * n;
-    let y: Vec<f64> = (0..l).map(|t| if t < n { 1.0 } else { -1.0 }).collect();
-    let p: Vec<f64> =
-        (0..l).map(|t| if t < n { params.epsilon - target[t] } else { params.epsilon + target[t - n] }).collect();
-    let data = KernelData::new(x, params.kernel);
-    let q = SvrQ::new(data, options.cache_bytes);
-    let problem = Problem { y, p, cap: vec![params.c; l], var: (0..l).collect() };
-    let raw = in_pool(|| Smo::new(q, problem, options, progress)?.run())?;
-    let mut support = Vec::new();
-    let mut dual_coef = Vec::new();
-    let mut n_at_bound = 0;
-    for r in 0..n {
-        let coef = raw.alpha[r] - raw.alpha[r + n];
-        if coef != 0.0 {
-            support.push(r);
-            dual_coef.push(coef);
-            n_at_bound += usize::from(raw.at_upper[r] || raw.at_upper[r + n]);
+    let data = KernelData::new(x, first.kernel);
+    let mut q = SvrQ::new(data, options.cache_bytes);
+    let mut solutions = Vec::with_capacity(params.len());
+    for params in params {
+        q.restore_order();
+        let y: Vec<f64> = (0..l).map(|t| if t < n { 1.0 } else { -1.0 }).collect();
+        let p: Vec<f64> =
+            (0..l).map(|t| if t < n { params.epsilon - target[t] } else { params.epsilon + target[t - n] }).collect();
+        let problem = Problem { y, p, cap: vec![params.c; l], var: (0..l).collect() };
+        let before = q.data.computed();
+        let raw = in_pool(|| Smo::new(&mut q, problem, options, &mut *progress)?.run())?;
+        let kernel_values = q.data.computed() - before;
+        let mut support = Vec::new();
+        let mut dual_coef = Vec::new();
+        let mut n_at_bound = 0;
+        for r in 0..n {
+            let coef = raw.alpha[r] - raw.alpha[r + n];
+            if coef != 0.0 {
+                support.push(r);
+                dual_coef.push(coef);
+                n_at_bound += usize::from(raw.at_upper[r] || raw.at_upper[r + n]);
+            }
         }
+        solutions.push(finish(&raw, support, dual_coef, n_at_bound, kernel_values)?);
     }
-    finish(&raw, support, dual_coef, n_at_bound)
+    Ok(solutions)
 }
 
 fn finish(
@@ -624,6 +701,7 @@ fn finish(
     support: Vec<usize>,
     dual_coef: Vec<f64>,
     n_at_bound: usize,
+    kernel_values: u64,
 ) -> Result<SvmSolution, SmoError> {
     if !raw.bias.is_finite() || !raw.objective.is_finite() || dual_coef.iter().any(|c| !c.is_finite()) {
         return Err(SmoError::NonFiniteKernel);
@@ -637,6 +715,7 @@ fn finish(
         gap: raw.gap,
         n_at_bound,
         stop: raw.stop,
+        kernel_values,
     })
 }
 
@@ -668,6 +747,8 @@ struct KernelData {
     features: Vec<f64>,
     n: usize,
     d: usize,
+    /// Values computed by [`KernelData::fill`] so far.
+    computed: AtomicU64,
 }
 
 impl KernelData {
@@ -679,7 +760,11 @@ impl KernelData {
                 features[k * n + r] = v;
             }
         }
-        Self { kernel, features, n, d }
+        Self { kernel, features, n, d, computed: AtomicU64::new(0) }
+    }
+
+    fn computed(&self) -> u64 {
+        self.computed.load(Ordering::Relaxed)
     }
 
     /// `K(row a, row b)`, the same bits as an entry of [`KernelData::fill`].
@@ -711,6 +796,7 @@ impl KernelData {
     /// `out[u] = K(r, first + u)`, times `signs[r] · signs[first + u]` when `signs` is given; in
     /// parallel for long ranges.
     fn fill(&self, r: usize, first: usize, out: &mut [Qfloat], signs: Option<&[f64]>) {
+        self.computed.fetch_add(u64::try_from(out.len()).unwrap_or(u64::MAX), Ordering::Relaxed);
         if out.len() >= PARALLEL_MIN_ROWS && rayon::current_num_threads() > 1 {
             out.par_chunks_mut(PARALLEL_CHUNK)
                 .enumerate()
@@ -919,21 +1005,50 @@ trait QMatrix: Sync {
     fn apply_swaps(&mut self, swaps: &[(usize, usize)]);
 }
 
+/// A matrix lent to one fit of a path.
+impl<T: QMatrix> QMatrix for &mut T {
+    fn diagonal(&self) -> Vec<f64> {
+        (**self).diagonal()
+    }
+
+    fn column(&mut self, i: usize, len: usize) -> &[Qfloat] {
+        (**self).column(i, len)
+    }
+
+    fn columns(&mut self, i: usize, j: usize, len: usize) -> (&[Qfloat], &[Qfloat]) {
+        (**self).columns(i, j, len)
+    }
+
+    fn cached_len(&self, i: usize) -> usize {
+        (**self).cached_len(i)
+    }
+
+    fn value(&self, a: usize, b: usize) -> f64 {
+        (**self).value(a, b)
+    }
+
+    fn apply_swaps(&mut self, swaps: &[(usize, usize)]) {
+        (**self).apply_swaps(swaps);
+    }
+}
+
 /// C-SVC: `Q_st = y_s y_t K_st`, columns cached by position over the active prefix.
 struct SvcQ {
     data: KernelData,
     y: Vec<f64>,
+    /// Position → row, following the solver's swaps (kept from one fit of a path to the next).
+    order: Vec<usize>,
     cache: ColumnCache,
 }
 
 impl SvcQ {
     fn new(data: KernelData, y: Vec<f64>, cache_bytes: usize) -> Self {
         let n = data.n;
-        Self { data, y, cache: ColumnCache::new(n, cache_bytes, n) }
+        Self { data, y, order: (0..n).collect(), cache: ColumnCache::new(n, cache_bytes, n) }
     }
 
     fn ensure(&mut self, i: usize, len: usize, pinned: usize) {
-        let Self { data, y, cache } = self;
+        let Self { data, y, cache, .. } = self;
         cache.ensure(i, len, pinned, |first, out| data.fill(i, first, out, Some(y)));
     }
 }
@@ -968,6 +1083,7 @@ impl QMatrix for SvcQ {
         for &(p, q) in swaps {
             self.data.swap(p, q);
             self.y.swap(p, q);
+            self.order.swap(p, q);
         }
         self.cache.apply_swaps(swaps);
     }
@@ -999,6 +1115,16 @@ impl SvrQ {
             held: [None, None],
             data,
         }
+    }
+
+    /// Back to the rows' own order for a new fit; the cached rows of K stay valid.
+    fn restore_order(&mut self) {
+        let n = self.data.n;
+        for (t, (row, sign)) in self.row.iter_mut().zip(&mut self.sign).enumerate() {
+            *row = t % n;
+            *sign = if t < n { 1.0 } else { -1.0 };
+        }
+        self.held = [None, None];
     }
 
     fn gather(&mut self, buffer: usize, i: usize, len: usize) {
@@ -1068,12 +1194,13 @@ impl QMatrix for SvrQ {
 // The SMO solver
 // ---------------------------------------------------------------------------------------------
 
-/// The problem's vectors in variable order.
+/// The problem's vectors, by position at the start of the solver.
 struct Problem {
     y: Vec<f64>,
     p: Vec<f64>,
     cap: Vec<f64>,
-    /// Variable index of each position (the identity at the start).
+    /// Variable index of each position (the identity, or the order a previous fit of a path
+    /// left; `y`, `p` and `cap` are given in that order).
     var: Vec<usize>,
 }
 
@@ -2073,6 +2200,56 @@ mod tests {
             }
             assert!((a.objective - b.objective).abs() < 1e-3 * a.objective.abs());
         }
+    }
+
+    #[test]
+    fn a_path_over_costs_reuses_columns_and_meets_every_stopping_rule() {
+        let n = 600;
+        let (x, positive) = noisy_xor(n, 3);
+        let rows = Rows::new(&x, n, 2).unwrap();
+        let kernel = Kernel::Rbf { gamma: 3.0 };
+        let options = SolverOptions::default();
+        let costs = [0.1, 1.0, 10.0, 100.0];
+        let params: Vec<SvcParams> = costs.iter().map(|&c| SvcParams::new(kernel, c)).collect();
+        let path = fit_svc_path(rows, &positive, &params, &options, &mut quiet()).unwrap();
+        assert_eq!(path.len(), costs.len());
+        let alone: Vec<SvmSolution> =
+            params.iter().map(|p| fit_svc(rows, &positive, p, &options, &mut quiet()).unwrap()).collect();
+        // The first fit of a path is the fit alone.
+        assert!(same_bits(&path[0], &alone[0]));
+        let (mut reused, mut fresh) = (0, 0);
+        for ((p, a), &c) in path.iter().zip(&alone).zip(&costs) {
+            let gap = kkt_gap(p, &kernel, rows, Some(&positive), &[], c, 0.0);
+            assert!(gap <= 1e-3 * 1.01, "C = {c}: gap {gap}");
+            for r in 0..n {
+                let row = rows.row(r).unwrap_or_default();
+                let (fp, fa) = (p.decision(&kernel, rows, row), a.decision(&kernel, rows, row));
+                assert!((fp - fa).abs() < 0.05, "C = {c}, row {r}: {fp} vs {fa}");
+            }
+            assert!((p.objective - a.objective).abs() <= 1e-3 * a.objective.abs(), "C = {c}");
+            reused += p.kernel_values;
+            fresh += a.kernel_values;
+        }
+        // Columns cached by the smaller costs serve the larger ones.
+        assert!(reused * 2 < fresh, "the path computed {reused} kernel values, the fits alone {fresh}");
+
+        // ε-SVR paths start each fit from the rows' order: the same bits as each fit alone.
+        let z: Vec<f64> = (0..n).map(|r| x[2 * r].sin() * x[2 * r + 1]).collect();
+        let params: Vec<SvrParams> =
+            costs.iter().map(|&c| SvrParams { kernel: Kernel::Rbf { gamma: 0.7 }, c, epsilon: 0.02 }).collect();
+        let path = fit_svr_path(rows, &z, &params, &options, &mut quiet()).unwrap();
+        let (mut reused, mut fresh) = (0, 0);
+        for (p, params) in path.iter().zip(&params) {
+            let alone = fit_svr(rows, &z, params, &options, &mut quiet()).unwrap();
+            assert!(same_bits(p, &alone), "ε-SVR C = {}", params.c);
+            reused += p.kernel_values;
+            fresh += alone.kernel_values;
+        }
+        assert!(reused * 2 < fresh, "the path computed {reused} kernel values, the fits alone {fresh}");
+
+        // One kernel per path.
+        let mixed = [SvcParams::new(kernel, 1.0), SvcParams::new(Kernel::Linear, 1.0)];
+        assert_eq!(fit_svc_path(rows, &positive, &mixed, &options, &mut quiet()).unwrap_err(), SmoError::MixedKernels);
     }
 
     #[test]

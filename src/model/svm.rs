@@ -413,6 +413,11 @@ impl SvrModel {
     }
 }
 
+/// The error of a path that returned no machine for its one cost (it cannot happen).
+fn no_machine() -> Error {
+    Error::invalid("the SVM solver returned no machine")
+}
+
 /// The engine's error for a solver's.
 fn solver_error(e: SmoError) -> Error {
     match e {
@@ -462,33 +467,58 @@ pub fn fit_binary(
     progress: &Progress,
     report: bool,
 ) -> Result<BinarySvm> {
+    fit_binary_path(x, positive, params, &[params.c], kernel, progress, report)?.pop().ok_or_else(no_machine)
+}
+
+/// Fits the machines of several costs `costs` (every other setting from `params`) on the same
+/// rows, one after the other: kernel machines share their kernel columns
+/// ([`smo::fit_svc_path`]), so a grid over C costs little more than its largest fit.
+///
+/// # Errors
+/// As [`fit_binary`].
+pub fn fit_binary_path(
+    x: &Matrix,
+    positive: &[bool],
+    params: &SvmParams,
+    costs: &[f64],
+    kernel: &KernelFn,
+    progress: &Progress,
+    report: bool,
+) -> Result<Vec<BinarySvm>> {
     if !positive.iter().any(|&p| p) || positive.iter().all(|&p| p) {
         return Err(Error::invalid("an SVM needs rows of both classes to train on"));
     }
     let data = rows(x)?;
     let mut callback = reporter(progress, params.tol, report);
     if kernel.kind == KernelKind::Linear {
-        let p = smo::LinearSvcParams {
-            c: params.c,
-            loss: smo::LinearLoss::Hinge,
-            tol: params.tol.min(1e-4),
-            ..smo::LinearSvcParams::default()
-        };
-        let sol = smo::fit_linear_svc(data, positive, &p, &mut callback).map_err(solver_error)?;
-        if sol.stop == smo::StopReason::IterationLimit {
-            progress.note(format!(
-                "the linear SVM stopped after {} passes over the rows before its optimality gap reached {:.0e} \
-                 (it was {:.1e}); its decisions are usable but not optimal to that tolerance, as liblinear warns",
-                sol.epochs, p.tol, sol.gap
-            ));
-        }
-        let w = Matrix::from_rows(std::slice::from_ref(&sol.weights), x.n_cols())?;
-        return Ok(BinarySvm::new(w, vec![1.0], sol.bias, kernel));
+        return costs
+            .iter()
+            .map(|&c| {
+                let p =
+                    smo::LinearSvcParams { c, loss: smo::LinearLoss::Hinge, tol: params.tol.min(1e-4), ..smo::LinearSvcParams::default() };
+                let sol = smo::fit_linear_svc(data, positive, &p, &mut callback).map_err(solver_error)?;
+                if sol.stop == smo::StopReason::IterationLimit {
+                    progress.note(format!(
+                        "the linear SVM stopped after {} passes over the rows before its optimality gap reached {:.0e} \
+                         (it was {:.1e}); its decisions are usable but not optimal to that tolerance, as liblinear warns",
+                        sol.epochs, p.tol, sol.gap
+                    ));
+                }
+                let w = Matrix::from_rows(std::slice::from_ref(&sol.weights), x.n_cols())?;
+                Ok(BinarySvm::new(w, vec![1.0], sol.bias, kernel))
+            })
+            .collect();
     }
-    let p = smo::SvcParams::new(kernel.solver(), params.c);
-    let sol = smo::fit_svc(data, positive, &p, &options(params), &mut callback).map_err(solver_error)?;
-    note_iteration_limit(&sol, params.tol, progress);
-    Ok(BinarySvm::new(x.select_rows(&sol.support), sol.dual_coef, sol.bias, kernel))
+    let per_cost: Vec<smo::SvcParams> = costs.iter().map(|&c| smo::SvcParams::new(kernel.solver(), c)).collect();
+    let solutions =
+        smo::fit_svc_path(data, positive, &per_cost, &options(params), &mut callback).map_err(solver_error)?;
+    Ok(solutions
+        .into_iter()
+        .map(|sol| {
+            note_iteration_limit(&sol, params.tol, progress);
+            BinarySvm::new(x.select_rows(&sol.support), sol.dual_coef, sol.bias, kernel)
+        })
+        .collect())
 }
 
 /// `params` for one of `fits` fits that run at the same time: the kernel cache is shared out
@@ -516,45 +546,57 @@ fn options(params: &SvmParams) -> SolverOptions {
 }
 
 /// Fits a two-class machine and its Platt calibration on decision values from an internal
-/// 5-fold cross-validation (fewer folds for tiny data), as libsvm does.
-fn fit_calibrated(
+/// 5-fold cross-validation (fewer folds for tiny data), as libsvm does, for each cost of
+/// `costs` (every fold fits the costs as one path).
+fn fit_calibrated_path(
     x: &Matrix,
     positive: &[bool],
     params: &SvmParams,
+    costs: &[f64],
     kernel: &KernelFn,
     seed: u64,
     progress: &Progress,
-) -> Result<(BinarySvm, Platt)> {
+) -> Result<Vec<(BinarySvm, Platt)>> {
     // The machine itself reports; the calibration folds (in parallel) only answer a cancel.
-    let svm = fit_binary(x, positive, params, kernel, &progress.sub(0.0, 0.5), true)?;
+    let svms = fit_binary_path(x, positive, params, costs, kernel, &progress.sub(0.0, 0.5), true)?;
     progress.set_stage("calibrating probabilities (5 internal folds)");
     let classes: Vec<usize> = positive.iter().map(|&p| usize::from(p)).collect();
     let minority = classes.iter().filter(|&&c| c == 1).count().min(classes.iter().filter(|&&c| c == 0).count());
     let folds = 5.min(minority).min(x.n_rows() / 2);
-    let platt = if folds >= 2 {
+    // Decision values by cost, then by row.
+    let mut dec = vec![vec![0.0; x.n_rows()]; svms.len()];
+    if folds >= 2 {
         let folds = k_folds(x.n_rows(), folds, Some(&classes), seed)?;
         let fold_params = sharing_memory(params, folds.len());
-        let per_fold: Vec<Result<Vec<(usize, f64)>>> = folds
+        let per_fold: Vec<Result<Vec<Vec<(usize, f64)>>>> = folds
             .par_iter()
             .map(|split| {
                 let xt = x.select_rows(&split.train);
                 let yt: Vec<bool> = split.train.iter().map(|&i| positive[i]).collect();
-                let m = fit_binary(&xt, &yt, &fold_params, kernel, &progress.muted(), false)?;
-                Ok(split.test.iter().map(|&i| (i, m.decision(kernel, x.row(i)))).collect())
+                let machines = fit_binary_path(&xt, &yt, &fold_params, costs, kernel, &progress.muted(), false)?;
+                Ok(machines
+                    .iter()
+                    .map(|m| split.test.iter().map(|&i| (i, m.decision(kernel, x.row(i)))).collect())
+                    .collect())
             })
             .collect();
-        let mut dec = vec![0.0; x.n_rows()];
-        for r in per_fold {
-            for (i, d) in r? {
-                dec[i] = d;
+        for fold in per_fold {
+            for (dec, values) in dec.iter_mut().zip(fold?) {
+                for (i, d) in values {
+                    if let Some(slot) = dec.get_mut(i) {
+                        *slot = d;
+                    }
+                }
             }
         }
-        Platt::fit(&dec, positive)
     } else {
-        let dec: Vec<f64> = (0..x.n_rows()).map(|i| svm.decision(kernel, x.row(i))).collect();
-        Platt::fit(&dec, positive)
-    };
-    Ok((svm, platt))
+        for (dec, svm) in dec.iter_mut().zip(&svms) {
+            for (i, d) in dec.iter_mut().enumerate() {
+                *d = svm.decision(kernel, x.row(i));
+            }
+        }
+    }
+    Ok(svms.into_iter().zip(dec).map(|(svm, dec)| (svm, Platt::fit(&dec, positive))).collect())
 }
 
 /// Fits a classifier on encoded rows `x` with classes `y` in `0..n_classes`.
@@ -569,21 +611,40 @@ pub fn fit_classifier(
     seed: u64,
     progress: &Progress,
 ) -> Result<SvcModel> {
+    fit_classifier_path(x, y, n_classes, params, &[params.c], seed, progress)?.pop().ok_or_else(no_machine)
+}
+
+/// Fits a classifier for each cost of `costs` (every other setting from `params`), sharing the
+/// kernel columns of each pair of classes between the costs (see [`fit_binary_path`]).
+///
+/// # Errors
+/// As [`fit_classifier`].
+pub fn fit_classifier_path(
+    x: &Matrix,
+    y: &[usize],
+    n_classes: usize,
+    params: &SvmParams,
+    costs: &[f64],
+    seed: u64,
+    progress: &Progress,
+) -> Result<Vec<SvcModel>> {
     let kernel = KernelFn::from_params(params, x);
     let pairs: Vec<(usize, usize)> = (0..n_classes).flat_map(|i| (i + 1..n_classes).map(move |j| (i, j))).collect();
-    let mut machines = Vec::with_capacity(pairs.len());
+    let mut machines = vec![Vec::with_capacity(pairs.len()); costs.len()];
     for (done, &(i, j)) in pairs.iter().enumerate() {
         progress.check()?;
         let rows: Vec<usize> = (0..x.n_rows()).filter(|&r| y[r] == i || y[r] == j).collect();
         let xs = x.select_rows(&rows);
         let positive: Vec<bool> = rows.iter().map(|&r| y[r] == j).collect();
         let part = progress.sub(done as f64 / pairs.len() as f64, (done + 1) as f64 / pairs.len() as f64);
-        let (svm, platt) = fit_calibrated(&xs, &positive, params, &kernel, seed, &part)
+        let fitted = fit_calibrated_path(&xs, &positive, params, costs, &kernel, seed, &part)
             .map_err(|e| Error::invalid(format!("classes {i} and {j}: {e}")))?;
-        machines.push(PairMachine { first: i, second: j, svm, platt });
+        for (machines, (svm, platt)) in machines.iter_mut().zip(fitted) {
+            machines.push(PairMachine { first: i, second: j, svm, platt });
+        }
         progress.set_count(done + 1, pairs.len());
     }
-    Ok(SvcModel { kernel, n_classes, machines })
+    Ok(machines.into_iter().map(|machines| SvcModel { kernel, n_classes, machines }).collect())
 }
 
 /// Fits a regression SVM (ε-SVR) on encoded rows `x` with values `y`.
@@ -591,12 +652,33 @@ pub fn fit_classifier(
 /// # Errors
 /// When a value is not a finite number, or the job is cancelled.
 pub fn fit_regressor(x: &Matrix, y: &[f64], params: &SvmParams, progress: &Progress) -> Result<SvrModel> {
+    fit_regressor_path(x, y, params, &[params.c], progress)?.pop().ok_or_else(no_machine)
+}
+
+/// Fits a regression SVM for each cost of `costs` (every other setting from `params`), sharing
+/// the kernel's rows between them; each is bit for bit the machine [`fit_regressor`] gives.
+///
+/// # Errors
+/// As [`fit_regressor`].
+pub fn fit_regressor_path(
+    x: &Matrix,
+    y: &[f64],
+    params: &SvmParams,
+    costs: &[f64],
+    progress: &Progress,
+) -> Result<Vec<SvrModel>> {
     let kernel = KernelFn::from_params(params, x);
-    let p = smo::SvrParams { kernel: kernel.solver(), c: params.c, epsilon: params.epsilon };
+    let per_cost: Vec<smo::SvrParams> =
+        costs.iter().map(|&c| smo::SvrParams { kernel: kernel.solver(), c, epsilon: params.epsilon }).collect();
     let mut callback = reporter(progress, params.tol, true);
-    let sol = smo::fit_svr(rows(x)?, y, &p, &options(params), &mut callback).map_err(solver_error)?;
-    note_iteration_limit(&sol, params.tol, progress);
-    Ok(SvrModel { kernel, svm: BinarySvm::new(x.select_rows(&sol.support), sol.dual_coef, sol.bias, &kernel) })
+    let solutions = smo::fit_svr_path(rows(x)?, y, &per_cost, &options(params), &mut callback).map_err(solver_error)?;
+    Ok(solutions
+        .into_iter()
+        .map(|sol| {
+            note_iteration_limit(&sol, params.tol, progress);
+            SvrModel { kernel, svm: BinarySvm::new(x.select_rows(&sol.support), sol.dual_coef, sol.bias, &kernel) }
+        })
+        .collect())
 }
 
 /// Rough fit time in seconds on a two-core workstation (release build), from the solver's

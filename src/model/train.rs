@@ -438,6 +438,25 @@ pub fn fit_on(
     settings: &TrainSettings,
     progress: &Progress,
 ) -> Result<(TrainedModel, Vec<String>)> {
+    let (mut models, notes) = fit_on_costs(ds, table, positions, settings, None, progress)?;
+    let model = models.pop().ok_or_else(|| Error::invalid("the learner returned no model"))?;
+    Ok((model, notes))
+}
+
+/// As [`fit_on`], for an SVM once for each cost of `costs` (every other setting from
+/// `settings`; `None` is the settings' own cost) sharing the pipeline and the kernel columns
+/// between them (see [`svm::fit_classifier_path`]); a tree ignores `costs` and gives one model.
+///
+/// # Errors
+/// As [`fit_on`].
+pub fn fit_on_costs(
+    ds: &Dataset,
+    table: &TrainingTable,
+    positions: &[usize],
+    settings: &TrainSettings,
+    costs: Option<&[f64]>,
+    progress: &Progress,
+) -> Result<(Vec<TrainedModel>, Vec<String>)> {
     let mut notes = Vec::new();
     let mut positions = positions.to_vec();
     if let ModelParams::Svm(p) = &settings.params
@@ -469,12 +488,12 @@ pub fn fit_on(
     let y = pick(&table.y, &positions);
     #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
     let classes_of = |y: &[f64]| -> Vec<usize> { y.iter().map(|&v| v as usize).collect() };
-    let estimator = match (&settings.params, table.task) {
-        (ModelParams::Tree(p), Task::Classification) => Estimator::TreeClassifier {
+    let estimators: Vec<Estimator> = match (&settings.params, table.task) {
+        (ModelParams::Tree(p), Task::Classification) => vec![Estimator::TreeClassifier {
             tree: cart::fit_classifier(&x, &classes_of(&y), table.classes.len(), p, progress)?,
-        },
+        }],
         (ModelParams::Tree(p), Task::Regression) => {
-            Estimator::TreeRegressor { tree: cart::fit_regressor(&x, &y, p, progress)? }
+            vec![Estimator::TreeRegressor { tree: cart::fit_regressor(&x, &y, p, progress)? }]
         }
         (ModelParams::Svm(p), Task::Classification) => {
             let present: std::collections::BTreeSet<usize> = classes_of(&y).into_iter().collect();
@@ -483,22 +502,31 @@ pub fn fit_on(
                     "a class is missing from the training rows; use a stratified split or more data",
                 ));
             }
-            Estimator::SvmClassifier {
-                model: svm::fit_classifier(&x, &classes_of(&y), table.classes.len(), p, settings.seed, progress)?,
-            }
+            let costs = costs.unwrap_or(std::slice::from_ref(&p.c));
+            svm::fit_classifier_path(&x, &classes_of(&y), table.classes.len(), p, costs, settings.seed, progress)?
+                .into_iter()
+                .map(|model| Estimator::SvmClassifier { model })
+                .collect()
         }
         (ModelParams::Svm(p), Task::Regression) => {
-            Estimator::SvmRegressor { model: svm::fit_regressor(&x, &y, p, progress)? }
+            let costs = costs.unwrap_or(std::slice::from_ref(&p.c));
+            svm::fit_regressor_path(&x, &y, p, costs, progress)?
+                .into_iter()
+                .map(|model| Estimator::SvmRegressor { model })
+                .collect()
         }
     };
-    let model = TrainedModel {
-        task: table.task,
-        target: settings.target.clone(),
-        classes: table.classes.clone(),
-        pipeline,
-        estimator,
-    };
-    Ok((model, notes))
+    let models = estimators
+        .into_iter()
+        .map(|estimator| TrainedModel {
+            task: table.task,
+            target: settings.target.clone(),
+            classes: table.classes.clone(),
+            pipeline: pipeline.clone(),
+            estimator,
+        })
+        .collect();
+    Ok((models, notes))
 }
 
 /// A stratified (classification) or plain seeded sample of `n` positions, in ascending order.

@@ -520,6 +520,19 @@ fn exported_files() -> Vec<(String, String, String)> {
     out
 }
 
+/// The SVM's own decision function as ST (a small machine: blark is slow on long initialisers).
+fn svm_st_files() -> Vec<(String, String)> {
+    let t = ai4i_with(ModelParams::Svm(SvmParams { max_train_rows: 60, ..SvmParams::default() }));
+    let p = plan(&t, None);
+    [("svm_real", RealType::Real), ("svm_lreal", RealType::Lreal)]
+        .into_iter()
+        .map(|(name, ty)| {
+            let st = glassbox::export::svm_block::write(&p, &t.report, &options(ty)).expect("svm").exported.text;
+            (name.to_owned(), st)
+        })
+        .collect()
+}
+
 /// `blark`, or `python3 -m blark` where pip put no script on the PATH; `None` (loudly, and a
 /// failure under CI) when neither runs.
 fn blark() -> Option<Vec<String>> {
@@ -541,7 +554,9 @@ fn blark_parses_every_exported_st_file() {
     let dir = tempfile::tempdir().expect("dir");
     let files: Vec<(String, PathBuf)> = exported_files()
         .into_iter()
-        .map(|(name, st, _)| {
+        .map(|(name, st, _)| (name, st))
+        .chain(svm_st_files())
+        .map(|(name, st)| {
             let path = dir.path().join(format!("{name}.st"));
             std::fs::write(&path, st).expect("write");
             (name, path)

@@ -74,7 +74,12 @@ pub fn ccpp() -> &'static Trained {
 /// trained once.
 pub fn steel() -> &'static Trained {
     static CELL: OnceLock<Trained> = OnceLock::new();
-    CELL.get_or_init(|| {
+    CELL.get_or_init(|| steel_with(ModelParams::default()))
+}
+
+/// Steel plates with the seven faults as one categorical target, fitted with `params`.
+pub fn steel_with(params: ModelParams) -> Trained {
+    {
         let ds = load("datasets/steel_plates_faults.csv");
         let faults = ["Pastry", "Z_Scratch", "K_Scatch", "Stains", "Dirtiness", "Bumps", "Other_Faults"];
         let mut levels: Vec<String> = faults.iter().map(|s| (*s).to_owned()).collect();
@@ -91,8 +96,8 @@ pub fn steel() -> &'static Trained {
         let features: Vec<String> = columns.iter().map(|c| c.name.clone()).collect();
         columns.push(Column::new("Fault", ColumnKind::Categorical, codes, levels));
         let ds = Dataset::new("steel", columns).expect("dataset");
-        fit(ds, "Fault", Some(features), Task::Classification, ModelParams::default())
-    })
+        fit(ds, "Fault", Some(features), Task::Classification, params)
+    }
 }
 
 #[test]

@@ -353,6 +353,35 @@ fn grid_search_picks_a_candidate_and_is_deterministic() {
     assert!(best > 0.6, "a tree explains concrete strength reasonably: r2 {best}");
 }
 
+/// An SVM grid fits the costs of each γ as one path over shared kernel columns: a regression
+/// candidate scores exactly as it does alone, a classifier within the solver's tolerance.
+#[test]
+fn an_svm_grid_shares_kernel_columns_without_changing_the_scores() {
+    use glassbox::model::ModelParams;
+    use glassbox::model::search::{default_grid, grid_search};
+    let cases = [
+        ("datasets/concrete_compressive_strength.csv", "Concrete compressive strength(MPa, megapascals) ", 0.0),
+        ("datasets/plant_cls_head1500.csv", "failure", 0.01),
+    ];
+    for (file, target, tolerance) in cases {
+        let ds = load(file);
+        let mut s = settings(target);
+        s.params = ModelParams::Svm(glassbox::model::svm::SvmParams::default());
+        let grid = default_grid(&s.params);
+        let together = grid_search(&ds, &s, &grid, 3, &Progress::new()).expect("search");
+        assert_eq!(together.candidates.len(), 9);
+        for (candidate, params) in together.candidates.iter().zip(&grid) {
+            let alone = grid_search(&ds, &s, std::slice::from_ref(params), 3, &Progress::new()).expect("alone");
+            let (a, b) = (candidate.score.mean, alone.candidates[0].score.mean);
+            assert!(
+                (a - b).abs() <= tolerance,
+                "{file} {}: {a} in the grid, {b} alone",
+                params.describe(together.task)
+            );
+        }
+    }
+}
+
 #[test]
 fn train_command_failures_exit_non_zero_with_the_reason() {
     let dir = tempfile::tempdir().expect("dir");

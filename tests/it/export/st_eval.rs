@@ -3,7 +3,8 @@
 //! `VAR CONSTANT`, with initial values), one-dimensional `ARRAY[a..b] OF T` with `[…]`
 //! initialisers, function-block instances, assignments, IF/ELSIF/ELSE, FOR loops, calls of an
 //! instance with named inputs and `instance.Output`, comparisons, AND/OR/NOT (bitwise on
-//! `DWORD`), `+` and `/`, TRUE/FALSE, integer, typed real and `DWORD#16#…` literals; a file may
+//! `DWORD`), `+`, `-`, `*` and `/`, `EXP` and `ABS`, assignments to array elements, TRUE/FALSE,
+//! integer, typed real and `DWORD#16#…` literals, `DINT` indices; a file may
 //! hold several function blocks.
 //! `REAL` values are `f32` and compute in 32 bits, `LREAL` values are `f64`; comparing or
 //! assigning across types is an error, as in a strict IEC 61131-3 compiler, and so is reading a
@@ -48,12 +49,16 @@ enum Expr {
     /// A comparison, with an id unique in its file.
     Cmp(&'static str, Box<Expr>, Box<Expr>, usize),
     Arith(&'static str, Box<Expr>, Box<Expr>),
+    /// A standard function of one argument: `EXP` or `ABS`.
+    Call(String, Box<Expr>),
 }
 
 #[derive(Debug, Clone)]
 enum Stmt {
     /// An assignment, with an id unique in its file.
     Assign(String, Expr, usize),
+    /// An assignment to an array element.
+    AssignIndex(String, Expr, Expr),
     If(Vec<(Expr, Vec<Stmt>)>, Vec<Stmt>),
     For(String, Expr, Expr, Vec<Stmt>),
     Call(String, Vec<(String, Expr)>),
@@ -95,7 +100,7 @@ pub struct Program {
     pub blocks: Vec<Block>,
 }
 
-const ELEMENTARY: [&str; 5] = ["REAL", "LREAL", "INT", "BOOL", "DWORD"];
+const ELEMENTARY: [&str; 6] = ["REAL", "LREAL", "INT", "DINT", "BOOL", "DWORD"];
 
 fn tokenize(src: &str) -> Vec<Tok> {
     let b = src.as_bytes();
@@ -150,10 +155,12 @@ fn tokenize(src: &str) -> Vec<Tok> {
             );
             out.push(Tok::Int(src[start..i].parse().expect("int")));
         } else {
-            let sym = [":=", "<=", ">=", "<>", "..", ";", ":", "(", ")", "<", ">", "=", ",", "[", "]", ".", "+", "/"]
-                .into_iter()
-                .find(|s| src[i..].starts_with(s))
-                .unwrap_or_else(|| panic!("unexpected character {:?}", &src[i..(i + 10).min(src.len())]));
+            let sym = [
+                ":=", "<=", ">=", "<>", "..", ";", ":", "(", ")", "<", ">", "=", ",", "[", "]", ".", "+", "-", "*", "/",
+            ]
+            .into_iter()
+            .find(|s| src[i..].starts_with(s))
+            .unwrap_or_else(|| panic!("unexpected character {:?}", &src[i..(i + 10).min(src.len())]));
             out.push(Tok::Sym(sym));
             i += sym.len();
         }
@@ -350,6 +357,14 @@ impl Parser {
                     self.sym(")");
                     self.sym(";");
                     out.push(Stmt::Call(v.to_ascii_uppercase(), args));
+                } else if self.is_sym("[") {
+                    self.sym("[");
+                    let index = self.expr();
+                    self.sym("]");
+                    self.sym(":=");
+                    let e = self.expr();
+                    self.sym(";");
+                    out.push(Stmt::AssignIndex(v.to_ascii_uppercase(), index, e));
                 } else {
                     let id = self.pos;
                     self.sym(":=");
@@ -393,18 +408,32 @@ impl Parser {
 
     fn sum(&mut self) -> Expr {
         let mut e = self.product();
-        while self.is_sym("+") {
-            self.sym("+");
-            e = Expr::Arith("+", Box::new(e), Box::new(self.product()));
+        loop {
+            let op = if self.is_sym("+") {
+                "+"
+            } else if self.is_sym("-") {
+                "-"
+            } else {
+                break;
+            };
+            self.sym(op);
+            e = Expr::Arith(op, Box::new(e), Box::new(self.product()));
         }
         e
     }
 
     fn product(&mut self) -> Expr {
         let mut e = self.primary();
-        while self.is_sym("/") {
-            self.sym("/");
-            e = Expr::Arith("/", Box::new(e), Box::new(self.primary()));
+        loop {
+            let op = if self.is_sym("/") {
+                "/"
+            } else if self.is_sym("*") {
+                "*"
+            } else {
+                break;
+            };
+            self.sym(op);
+            e = Expr::Arith(op, Box::new(e), Box::new(self.primary()));
         }
         e
     }
@@ -438,7 +467,13 @@ impl Parser {
             Tok::Ident(w) if w.eq_ignore_ascii_case("NOT") => Expr::Not(Box::new(self.primary())),
             Tok::Ident(w) => {
                 let name = w.to_ascii_uppercase();
-                if self.is_sym("[") {
+                if self.is_sym("(") {
+                    assert!(name == "EXP" || name == "ABS", "call of {name}");
+                    self.sym("(");
+                    let a = self.expr();
+                    self.sym(")");
+                    Expr::Call(name, Box::new(a))
+                } else if self.is_sym("[") {
                     self.sym("[");
                     let i = self.expr();
                     self.sym("]");
@@ -489,7 +524,7 @@ fn same_type(v: Value, ty: &str) -> bool {
         (v, ty),
         (Value::Real(_), "REAL")
             | (Value::Lreal(_), "LREAL")
-            | (Value::Int(_), "INT")
+            | (Value::Int(_), "INT" | "DINT")
             | (Value::Bool(_), "BOOL")
             | (Value::Dword(_), "DWORD")
     )
@@ -552,7 +587,7 @@ fn collect_places(stmts: &[Stmt], p: &mut Places) {
                 expr(a, p);
                 expr(b, p);
             }
-            Expr::Index(_, i) => expr(i, p),
+            Expr::Index(_, i) | Expr::Call(_, i) => expr(i, p),
             Expr::Lit(_) | Expr::Var(_) | Expr::Member(..) => {}
         }
     }
@@ -562,6 +597,10 @@ fn collect_places(stmts: &[Stmt], p: &mut Places) {
                 if n == "DECISION" {
                     p.decisions.push(*id);
                 }
+                expr(e, p);
+            }
+            Stmt::AssignIndex(_, i, e) => {
+                expr(i, p);
                 expr(e, p);
             }
             Stmt::If(arms, otherwise) => {
@@ -636,11 +675,24 @@ fn eval(e: &Expr, f: &Frame) -> Value {
         }),
         Expr::Arith(op, a, b) => match count(f, 2, (*op, eval(a, f), eval(b, f))) {
             ("+", Value::Int(x), Value::Int(y)) => Value::Int(x + y),
+            ("-", Value::Int(x), Value::Int(y)) => Value::Int(x - y),
+            ("*", Value::Int(x), Value::Int(y)) => Value::Int(x * y),
+            ("-", Value::Real(x), Value::Real(y)) => Value::Real(x - y),
+            ("-", Value::Lreal(x), Value::Lreal(y)) => Value::Lreal(x - y),
+            ("*", Value::Real(x), Value::Real(y)) => Value::Real(x * y),
+            ("*", Value::Lreal(x), Value::Lreal(y)) => Value::Lreal(x * y),
             ("+", Value::Real(x), Value::Real(y)) => Value::Real(x + y),
             ("+", Value::Lreal(x), Value::Lreal(y)) => Value::Lreal(x + y),
             ("/", Value::Real(x), Value::Real(y)) => Value::Real(x / y),
             ("/", Value::Lreal(x), Value::Lreal(y)) => Value::Lreal(x / y),
             (op, x, y) => panic!("{x:?} {op} {y:?}"),
+        },
+        Expr::Call(name, a) => match count(f, 2, (name.as_str(), eval(a, f))) {
+            ("EXP", Value::Real(x)) => Value::Real(x.exp()),
+            ("EXP", Value::Lreal(x)) => Value::Lreal(x.exp()),
+            ("ABS", Value::Real(x)) => Value::Real(x.abs()),
+            ("ABS", Value::Lreal(x)) => Value::Lreal(x.abs()),
+            (name, x) => panic!("{name}({x:?})"),
         },
     }
 }
@@ -687,7 +739,7 @@ impl Block {
                     match a.ty.as_str() {
                         "REAL" => Value::Real(0.0),
                         "LREAL" => Value::Lreal(0.0),
-                        "INT" => Value::Int(0),
+                        "INT" | "DINT" => Value::Int(0),
                         "BOOL" => Value::Bool(false),
                         _ => Value::Dword(0),
                     };
@@ -726,6 +778,17 @@ impl Block {
                     t.assignments.insert(*id);
                     t.ops[3] += 1;
                 }
+                Stmt::AssignIndex(n, i, e) => {
+                    let Value::Int(k) = eval(i, f) else { panic!("index of {n} is not an integer") };
+                    let v = eval(e, f);
+                    assert!(!self.constants.iter().any(|c| c == n), "assigning an element of the constant {n}");
+                    let ty = &self.arrays.get(n).unwrap_or_else(|| panic!("'{n}' is not an array")).ty;
+                    assert!(same_type(v, ty), "assigning {v:?} to an element of {n} : ARRAY OF {ty}");
+                    let (low, values) = f.arrays.get_mut(n).unwrap_or_else(|| panic!("'{n}' is not an array"));
+                    let at = usize::try_from(k - *low).ok().filter(|&at| at < values.len());
+                    values[at.unwrap_or_else(|| panic!("{n}[{k}] is out of bounds"))] = v;
+                    f.trace.borrow_mut().ops[3] += 1;
+                }
                 Stmt::If(arms, otherwise) => {
                     let arm = arms.iter().find(|(c, _)| match count(f, 4, eval(c, f)) {
                         Value::Bool(b) => b,
@@ -759,7 +822,11 @@ impl Block {
         assert!(!self.constants.iter().any(|c| c == n), "assigning the constant {n}");
         assert!(same_type(v, ty), "assigning {v:?} to {n} : {ty}");
         if let Value::Int(x) = v {
-            assert!(i16::try_from(x).is_ok(), "{n} := {x} overflows INT");
+            if ty == "INT" {
+                assert!(i16::try_from(x).is_ok(), "{n} := {x} overflows INT");
+            } else {
+                assert!(i32::try_from(x).is_ok(), "{n} := {x} overflows DINT");
+            }
         }
         f.vars.insert(n.to_owned(), v);
     }

@@ -1,0 +1,1003 @@
+//! The SVM's own decision function as a Structured Text function block (`glassbox export
+//! --from model`), not a surrogate tree: the inputs checked and filled as every block does them
+//! ([`pou`](super::pou)), the encoded row (numbers standardised, categories one-hot), each
+//! machine's kernel sum over its support vectors (constant arrays), the bias, Platt's sigmoid,
+//! and for more than two classes the pairwise coupling of the machines' probabilities that the
+//! model itself predicts with (Wu, Lin & Weng 2004, method 2, as libsvm).
+//!
+//! The block computes in the order the model does, but in the PLC's arithmetic: `REAL` (32 bits)
+//! or `LREAL`. [`SvmLogic::eval`] runs the same statements in either precision, so the export
+//! measures on every training and held-out row how far the block's outputs lie from the model's,
+//! and states a tolerance from that measurement in its header.
+//!
+//! Only standard ST is used: `FOR` loops over `DINT` indices, one-dimensional constant arrays,
+//! `EXP` and `ABS`; `tanh` (sigmoid kernel) is written as `1 − 2 / (EXP(2u) + 1)`, and a
+//! polynomial kernel's whole power as repeated products.
+
+use std::fmt::Write as _;
+use std::ops::{Add, Div, Mul, Sub};
+
+use serde::Serialize;
+
+use super::ident::comment_text;
+use super::literal::{RealType, value_literal};
+use super::pou::{Constant, Pou, Var, frame, header};
+use super::{ExportOptions, ExportPlan, Exported};
+use crate::error::{Error, Result};
+use crate::model::pipeline::FeatureKind;
+use crate::model::svm::{BinarySvm, KernelFn, KernelKind, Platt};
+use crate::model::train::{Evaluation, TrainingReport};
+use crate::model::{Estimator, Task, TrainedModel};
+
+/// Names the SVM logic declares (kept free of the inputs' identifiers).
+const RESERVED: [&str; 30] = [
+    "SV",
+    "COEF",
+    "SV_START",
+    "BIAS",
+    "PLATT_A",
+    "PLATT_B",
+    "PAIR_FIRST",
+    "PAIR_SECOND",
+    "W",
+    "enc",
+    "score",
+    "f",
+    "acc",
+    "diff",
+    "prob",
+    "expo",
+    "base",
+    "pw",
+    "m",
+    "i",
+    "k",
+    "t",
+    "j",
+    "it",
+    "settled",
+    "pr",
+    "qm",
+    "pc",
+    "qp",
+    "pqp",
+];
+/// Also declared: the coupling step.
+const DELTA: &str = "delta";
+
+/// Lower and upper clamp of a machine's probability before coupling, as the model.
+const CLAMP: f64 = 1e-7;
+
+/// One machine of the block.
+#[derive(Debug, Clone, PartialEq)]
+struct Machine {
+    first: usize,
+    second: usize,
+    bias: f64,
+    platt: Option<Platt>,
+    /// Its support vectors: rows `start..end` of `sv`.
+    start: usize,
+    end: usize,
+}
+
+/// One encoded input.
+#[derive(Debug, Clone, PartialEq)]
+struct Encoded {
+    feature: usize,
+    level: Option<usize>,
+    center: f64,
+    scale: f64,
+}
+
+/// The decision function of an SVM model, as the block computes it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SvmLogic {
+    task: Task,
+    n_classes: usize,
+    encoded: Vec<Encoded>,
+    kernel: KernelFn,
+    machines: Vec<Machine>,
+    /// Support vectors, `encoded.len()` values each (empty for a linear kernel).
+    sv: Vec<f64>,
+    /// Their coefficients.
+    coef: Vec<f64>,
+    /// A linear kernel's weights, `encoded.len()` per machine.
+    weights: Vec<f64>,
+    /// A regressor's `Spread`: the held-out RMSE.
+    spread: f64,
+}
+
+/// Arithmetic the block can run in: `REAL` (`f32`) or `LREAL` (`f64`).
+pub trait PlcReal:
+    Copy + PartialOrd + Add<Output = Self> + Sub<Output = Self> + Mul<Output = Self> + Div<Output = Self>
+{
+    /// The literal `x` in this type (the nearest value).
+    fn of(x: f64) -> Self;
+    /// As `f64`.
+    fn get(self) -> f64;
+    /// `EXP`.
+    fn exp(self) -> Self;
+    /// `ABS`.
+    fn abs(self) -> Self;
+}
+
+impl PlcReal for f32 {
+    #[allow(clippy::cast_possible_truncation)]
+    fn of(x: f64) -> Self {
+        x as f32
+    }
+    fn get(self) -> f64 {
+        f64::from(self)
+    }
+    fn exp(self) -> Self {
+        f32::exp(self)
+    }
+    fn abs(self) -> Self {
+        f32::abs(self)
+    }
+}
+
+impl PlcReal for f64 {
+    fn of(x: f64) -> Self {
+        x
+    }
+    fn get(self) -> f64 {
+        self
+    }
+    fn exp(self) -> Self {
+        f64::exp(self)
+    }
+    fn abs(self) -> Self {
+        f64::abs(self)
+    }
+}
+
+fn machine_of(svm: &BinarySvm, sv: &mut Vec<f64>, coef: &mut Vec<f64>, weights: &mut Vec<f64>) -> (usize, usize) {
+    if let Some(w) = &svm.linear_weights {
+        weights.extend(w);
+        return (0, 0);
+    }
+    let start = coef.len();
+    for (r, &c) in svm.coef.iter().enumerate() {
+        sv.extend(svm.support.row(r));
+        coef.push(c);
+    }
+    (start, coef.len())
+}
+
+impl SvmLogic {
+    /// The decision function of `report`'s model.
+    ///
+    /// # Errors
+    /// When the model is not an SVM.
+    pub fn new(report: &TrainingReport) -> Result<Self> {
+        let model: &TrainedModel = &report.model;
+        let encoded = model
+            .pipeline
+            .encoded
+            .iter()
+            .map(|e| Encoded { feature: e.feature, level: e.level, center: e.center, scale: e.scale })
+            .collect();
+        let (mut sv, mut coef, mut weights) = (Vec::new(), Vec::new(), Vec::new());
+        let (kernel, n_classes, machines, spread) = match &model.estimator {
+            Estimator::SvmClassifier { model: m } => {
+                let machines = m
+                    .machines
+                    .iter()
+                    .map(|pm| {
+                        let (start, end) = machine_of(&pm.svm, &mut sv, &mut coef, &mut weights);
+                        Machine {
+                            first: pm.first,
+                            second: pm.second,
+                            bias: pm.svm.bias,
+                            platt: Some(pm.platt),
+                            start,
+                            end,
+                        }
+                    })
+                    .collect();
+                (m.kernel, m.n_classes, machines, 0.0)
+            }
+            Estimator::SvmRegressor { model: m } => {
+                let (start, end) = machine_of(&m.svm, &mut sv, &mut coef, &mut weights);
+                let rmse = match &report.evaluation {
+                    Evaluation::Regression { metrics, .. } => metrics.rmse,
+                    Evaluation::Classification { .. } => 0.0,
+                };
+                let machine = Machine { first: 0, second: 0, bias: m.svm.bias, platt: None, start, end };
+                (m.kernel, 0, vec![machine], rmse)
+            }
+            Estimator::TreeClassifier { .. } | Estimator::TreeRegressor { .. } => {
+                return Err(Error::invalid(
+                    "the model is a tree: its block (--from tree) already computes exactly what the model computes",
+                ));
+            }
+        };
+        Ok(Self { task: model.task, n_classes, encoded, kernel, machines, sv, coef, weights, spread })
+    }
+
+    fn e(&self) -> usize {
+        self.encoded.len()
+    }
+
+    fn linear(&self) -> bool {
+        self.kernel.kind == KernelKind::Linear
+    }
+
+    /// Support vectors over all machines.
+    pub fn n_support(&self) -> usize {
+        self.coef.len()
+    }
+
+    /// The block's decision and second output for the filled-in inputs `used` (raw features,
+    /// as the block's `_used` locals hold them), in the arithmetic of `T`, statement by
+    /// statement as the block computes them.
+    #[allow(clippy::indexing_slicing)] // every index is below a length the constructor fixed
+    pub fn eval<T: PlcReal>(&self, used: &[f64]) -> (f64, f64) {
+        let e = self.e();
+        let zero = T::of(0.0);
+        let one = T::of(1.0);
+        let enc: Vec<T> = self
+            .encoded
+            .iter()
+            .map(|c| {
+                let v = used.get(c.feature).copied().unwrap_or(f64::NAN);
+                match c.level {
+                    #[allow(clippy::cast_precision_loss)]
+                    Some(level) => {
+                        if v == level as f64 {
+                            one
+                        } else {
+                            zero
+                        }
+                    }
+                    None => (T::of(v) - T::of(c.center)) / T::of(c.scale),
+                }
+            })
+            .collect();
+        let score: Vec<T> = self
+            .machines
+            .iter()
+            .enumerate()
+            .map(|(m, machine)| {
+                if self.linear() {
+                    let mut acc = zero;
+                    for k in 0..e {
+                        acc = acc + T::of(self.weights[m * e + k]) * enc[k];
+                    }
+                    return T::of(machine.bias) + acc;
+                }
+                let mut f = T::of(machine.bias);
+                for i in machine.start..machine.end {
+                    let sv = &self.sv[i * e..(i + 1) * e];
+                    let kernel = self.kernel_value::<T>(&enc, sv);
+                    f = f + T::of(self.coef[i]) * kernel;
+                }
+                f
+            })
+            .collect();
+        match self.task {
+            Task::Regression => (score.first().map_or(0.0, |s| s.get()), T::of(self.spread).get()),
+            Task::Classification => {
+                let probs: Vec<T> = self.machines.iter().zip(&score).map(|(m, &s)| platt::<T>(m.platt, s)).collect();
+                if self.n_classes == 2 {
+                    let p = probs.first().copied().unwrap_or(T::of(0.5));
+                    let q = one - p;
+                    return if p > q { (1.0, p.get()) } else { (0.0, q.get()) };
+                }
+                self.couple::<T>(&probs)
+            }
+        }
+    }
+
+    /// `K(enc, sv)` as the block computes it.
+    fn kernel_value<T: PlcReal>(&self, enc: &[T], sv: &[f64]) -> T {
+        let mut acc = T::of(0.0);
+        match self.kernel.kind {
+            KernelKind::Rbf => {
+                for (&z, &s) in enc.iter().zip(sv) {
+                    let diff = z - T::of(s);
+                    acc = acc + diff * diff;
+                }
+                (T::of(-self.kernel.gamma) * acc).exp()
+            }
+            KernelKind::Poly | KernelKind::Sigmoid | KernelKind::Linear => {
+                for (&z, &s) in enc.iter().zip(sv) {
+                    acc = acc + z * T::of(s);
+                }
+                let base = T::of(self.kernel.gamma) * acc + T::of(self.kernel.coef0);
+                if self.kernel.kind == KernelKind::Sigmoid {
+                    T::of(1.0) - T::of(2.0) / ((T::of(2.0) * base).exp() + T::of(1.0))
+                } else {
+                    let mut pw = T::of(1.0);
+                    for _ in 0..self.degree() {
+                        pw = pw * base;
+                    }
+                    pw
+                }
+            }
+        }
+    }
+
+    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)] // a small whole degree
+    fn degree(&self) -> u32 {
+        self.kernel.degree.max(0.0) as u32
+    }
+
+    /// Pairwise coupling of the machines' probabilities, then the most probable class.
+    #[allow(clippy::indexing_slicing)] // indices below `n_classes`, checked when the model was read
+    fn couple<T: PlcReal>(&self, probs: &[T]) -> (f64, f64) {
+        let k = self.n_classes;
+        let zero = T::of(0.0);
+        let mut pr = vec![zero; k * k];
+        for (m, &p) in self.machines.iter().zip(probs) {
+            let mut p = p;
+            if p < T::of(CLAMP) {
+                p = T::of(CLAMP);
+            }
+            if p > T::of(1.0 - CLAMP) {
+                p = T::of(1.0 - CLAMP);
+            }
+            if m.first < k && m.second < k {
+                pr[m.second * k + m.first] = p;
+                pr[m.first * k + m.second] = T::of(1.0) - p;
+            }
+        }
+        let mut qm = vec![zero; k * k];
+        let mut pc = vec![zero; k];
+        for t in 0..k {
+            qm[t * k + t] = zero;
+            for j in 0..k {
+                if j != t {
+                    qm[t * k + t] = qm[t * k + t] + pr[j * k + t] * pr[j * k + t];
+                    qm[t * k + j] = zero - pr[j * k + t] * pr[t * k + j];
+                }
+            }
+            pc[t] = T::of(1.0 / k as f64);
+        }
+        let eps = T::of(0.005 / k as f64);
+        let mut qp = vec![zero; k];
+        let mut settled = false;
+        for _ in 0..100.max(k) {
+            if settled {
+                continue;
+            }
+            let mut pqp = zero;
+            for t in 0..k {
+                qp[t] = zero;
+                for j in 0..k {
+                    qp[t] = qp[t] + qm[t * k + j] * pc[j];
+                }
+                pqp = pqp + pc[t] * qp[t];
+            }
+            settled = true;
+            for t in 0..k {
+                if (qp[t] - pqp).abs() >= eps {
+                    settled = false;
+                }
+            }
+            if !settled {
+                for t in 0..k {
+                    let delta = (pqp - qp[t]) / qm[t * k + t];
+                    pc[t] = pc[t] + delta;
+                    let one_plus = T::of(1.0) + delta;
+                    pqp = (pqp + delta * (delta * qm[t * k + t] + T::of(2.0) * qp[t])) / one_plus / one_plus;
+                    for j in 0..k {
+                        qp[j] = (qp[j] + delta * qm[t * k + j]) / one_plus;
+                        pc[j] = pc[j] / one_plus;
+                    }
+                }
+            }
+        }
+        let mut best = 0;
+        let mut certainty = pc.first().copied().unwrap_or(zero);
+        for (t, &p) in pc.iter().enumerate().skip(1) {
+            if p > certainty {
+                best = t;
+                certainty = p;
+            }
+        }
+        (best as f64, certainty.get())
+    }
+}
+
+/// Platt's sigmoid as the block computes it (the model's stable form).
+fn platt<T: PlcReal>(platt: Option<Platt>, f: T) -> T {
+    let Some(p) = platt else { return T::of(0.5) };
+    let expo = T::of(p.a) * f + T::of(p.b);
+    if expo >= T::of(0.0) {
+        let e = (T::of(0.0) - expo).exp();
+        e / (T::of(1.0) + e)
+    } else {
+        T::of(1.0) / (T::of(1.0) + expo.exp())
+    }
+}
+
+/// How far the block's outputs lie from the model's on the rows checked, in one precision.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Deviation {
+    /// Largest difference of the second output (classification: the probability of the
+    /// predicted class against the model's probability of that class) or of the predicted
+    /// value (regression).
+    pub largest: f64,
+    /// Rows whose predicted class differs from the model's.
+    pub class_differences: usize,
+    /// Of those, the largest gap between the model's two most probable classes (a difference
+    /// is only expected where this gap is within the tolerance).
+    pub largest_gap_where_different: f64,
+    /// The tolerance the export states: a power of ten at least four times `largest` (at least
+    /// 1e-6 for `REAL`, 1e-12 for `LREAL`).
+    pub tolerance: f64,
+}
+
+/// The check of an SVM block on the training and held-out rows.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SvmCheck {
+    /// Rows checked.
+    pub rows: usize,
+    /// In `REAL` arithmetic.
+    pub real: Deviation,
+    /// In `LREAL` arithmetic.
+    pub lreal: Deviation,
+}
+
+/// What one call of the SVM block costs.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SvmCost {
+    /// Support vectors over all machines.
+    pub support_vectors: usize,
+    /// Encoded inputs (numbers, and one per category level).
+    pub encoded_inputs: usize,
+    /// Machines (one per pair of classes).
+    pub machines: usize,
+    /// Multiply-adds per call (kernel sums, coefficients, Platt; worst case for the coupling).
+    pub multiply_adds: usize,
+    /// `EXP` calls per call.
+    pub exp_calls: usize,
+    /// Values in the constant arrays.
+    pub constants: usize,
+    /// Bytes of the constant arrays (4 per `REAL` or `DINT`, 8 per `LREAL`, 2 per `INT`).
+    pub constant_bytes: usize,
+    /// Lines of the Structured Text file.
+    pub lines: usize,
+}
+
+/// The SVM block: the file, the notes, the check and the cost.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SvmExport {
+    /// The `.st` file and notes.
+    pub exported: Exported,
+    /// The check on the data.
+    pub check: SvmCheck,
+    /// The cost of a call.
+    pub cost: SvmCost,
+}
+
+fn tolerance(largest: f64, floor: f64) -> f64 {
+    let need = (largest * 4.0).max(floor);
+    10f64.powf(need.log10().ceil())
+}
+
+/// The filled-in inputs of a raw row, as the block's `_used` locals hold them.
+fn used_row(plan: &ExportPlan, raw: &[f64]) -> Vec<f64> {
+    plan.features
+        .iter()
+        .enumerate()
+        .map(|(j, f)| {
+            let v = raw.get(j).copied().unwrap_or(f64::NAN);
+            let missing = v.is_nan() || (f.kind == FeatureKind::Categorical && v == -1.0);
+            if missing { f.fill } else { v }
+        })
+        .collect()
+}
+
+/// Runs the block in `T` on every row of the plan and compares it with the model.
+fn deviation<T: PlcReal>(plan: &ExportPlan, logic: &SvmLogic, model: &TrainedModel, floor: f64) -> Deviation {
+    let rows = plan.rows.train.rows().chain(plan.rows.test.rows());
+    let mut d = Deviation { largest: 0.0, class_differences: 0, largest_gap_where_different: 0.0, tolerance: 0.0 };
+    for raw in rows {
+        let used = used_row(plan, raw);
+        // The PLC's inputs are of the block's type.
+        let typed: Vec<f64> = used.iter().map(|&v| T::of(v).get()).collect();
+        let (decision, second) = logic.eval::<T>(&typed);
+        let p = model.predict_row(&used);
+        match logic.task {
+            Task::Regression => d.largest = d.largest.max((decision - p.value).abs()),
+            Task::Classification => {
+                #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+                let class = decision as usize;
+                let model_p = p.probabilities.get(class).copied().unwrap_or(0.0);
+                d.largest = d.largest.max((second - model_p).abs());
+                if decision != p.value {
+                    d.class_differences += 1;
+                    let mut sorted = p.probabilities.clone();
+                    sorted.sort_by(|a, b| b.total_cmp(a));
+                    let gap = sorted.first().copied().unwrap_or(0.0) - sorted.get(1).copied().unwrap_or(0.0);
+                    d.largest_gap_where_different = d.largest_gap_where_different.max(gap);
+                }
+            }
+        }
+    }
+    d.tolerance = tolerance(d.largest, floor);
+    d
+}
+
+/// Checks the block in both precisions on the plan's rows.
+pub fn check(plan: &ExportPlan, logic: &SvmLogic, model: &TrainedModel) -> SvmCheck {
+    SvmCheck {
+        rows: plan.rows.train.n_rows() + plan.rows.test.n_rows(),
+        real: deviation::<f32>(plan, logic, model, 1e-6),
+        lreal: deviation::<f64>(plan, logic, model, 1e-12),
+    }
+}
+
+/// Writes the SVM block of `report`'s model for `plan` (its inputs, rows and facts).
+///
+/// # Errors
+/// When the model is not an SVM, or as [`pou::build`](super::pou::build) for the name, safe
+/// default and date.
+pub fn write(plan: &ExportPlan, report: &TrainingReport, options: &ExportOptions) -> Result<SvmExport> {
+    let logic = SvmLogic::new(report)?;
+    let check = check(plan, &logic, &report.model);
+    let pou = build(plan, &logic, &check, options)?;
+    let text = super::structured_text::render(&pou);
+    let cost = cost(&logic, options.real_type, text.lines().count());
+    let mut notes = pou.notes;
+    let dev = match options.real_type {
+        RealType::Real => &check.real,
+        RealType::Lreal => &check.lreal,
+    };
+    notes.push(format!("checked {}", check_sentence(&logic, &check, dev, options.real_type)));
+    Ok(SvmExport { exported: Exported { text, notes }, check, cost })
+}
+
+fn check_sentence(logic: &SvmLogic, check: &SvmCheck, dev: &Deviation, ty: RealType) -> String {
+    let what = match logic.task {
+        Task::Classification => "the probability of the predicted class",
+        Task::Regression => "the predicted value",
+    };
+    let mut s = format!(
+        "on {} training and held-out rows in {} arithmetic, {what} lies within {:.1e} of the model's \
+         (largest difference {:.2e}; REAL {:.2e}, LREAL {:.2e})",
+        check.rows,
+        ty.keyword(),
+        dev.tolerance,
+        dev.largest,
+        check.real.largest,
+        check.lreal.largest
+    );
+    if logic.task == Task::Classification {
+        let _ = write!(
+            s,
+            "; the class differs from the model's on {} rows{}",
+            dev.class_differences,
+            if dev.class_differences > 0 {
+                format!(
+                    ", each with the model's two most probable classes within {:.1e} of each other",
+                    dev.largest_gap_where_different
+                )
+            } else {
+                String::new()
+            }
+        );
+    }
+    s
+}
+
+fn cost(logic: &SvmLogic, ty: RealType, lines: usize) -> SvmCost {
+    let (s, e, m) = (logic.n_support(), logic.e(), logic.machines.len());
+    let k = logic.n_classes;
+    let kernel_madds = if logic.linear() { m * e } else { s * (e + 1) };
+    let platt = if logic.task == Task::Classification { m } else { 0 };
+    let coupling = if k > 2 { 100usize.max(k) * (k * k + 3 * k + 2 * k * k) } else { 0 };
+    let exp_calls = match logic.kernel.kind {
+        KernelKind::Rbf | KernelKind::Sigmoid => s,
+        KernelKind::Poly | KernelKind::Linear => 0,
+    } + platt;
+    let real_bytes = match ty {
+        RealType::Real => 4,
+        RealType::Lreal => 8,
+    };
+    let reals = logic.sv.len() + logic.coef.len() + logic.weights.len() + m + 2 * platt;
+    let dints = if logic.linear() { 0 } else { m + 1 };
+    let ints = if logic.task == Task::Classification { 2 * m } else { 0 };
+    SvmCost {
+        support_vectors: s,
+        encoded_inputs: e,
+        machines: m,
+        multiply_adds: e + kernel_madds + platt + coupling,
+        exp_calls,
+        constants: reals + dints + ints,
+        constant_bytes: reals * real_bytes + dints * 4 + ints * 2,
+        lines,
+    }
+}
+
+/// The cost as Markdown (`glassbox export --from model --format report`).
+pub fn cost_markdown(plan: &ExportPlan, export: &SvmExport) -> String {
+    let c = &export.cost;
+    let mut s = format!("# Cost of the SVM block for '{}'\n\n", plan.target);
+    let _ = writeln!(s, "| per call | |\n|---|---|");
+    let _ = writeln!(s, "| support vectors | {} |", c.support_vectors);
+    let _ = writeln!(s, "| encoded inputs | {} |", c.encoded_inputs);
+    let _ = writeln!(s, "| machines | {} |", c.machines);
+    let _ = writeln!(s, "| multiply-adds (worst case) | {} |", c.multiply_adds);
+    let _ = writeln!(s, "| EXP calls | {} |", c.exp_calls);
+    let _ = writeln!(s, "| constant values | {} |", c.constants);
+    let _ = writeln!(s, "| constant memory | {} bytes |", c.constant_bytes);
+    let _ = writeln!(s, "| lines of Structured Text | {} |", c.lines);
+    let _ = writeln!(s, "\n## Check on the data\n");
+    for note in &export.exported.notes {
+        let _ = writeln!(s, "- {note}");
+    }
+    s
+}
+
+fn real(v: f64, ty: RealType) -> String {
+    value_literal(v, ty).text
+}
+
+fn array(name: &str, ty: &str, values: Vec<String>, comment: &str) -> Constant {
+    let last = values.len().saturating_sub(1);
+    Constant {
+        var: Var { name: name.into(), ty: format!("ARRAY[0..{last}] OF {ty}"), comment: comment_text(comment) },
+        values,
+    }
+}
+
+fn local(name: &str, ty: &str, comment: &str) -> Var {
+    Var { name: name.into(), ty: ty.into(), comment: comment.into() }
+}
+
+/// The block: shared frame, SVM constants, locals and statements.
+#[allow(clippy::too_many_lines)]
+fn build(plan: &ExportPlan, logic: &SvmLogic, check: &SvmCheck, options: &ExportOptions) -> Result<Pou> {
+    let mut reserved: Vec<&str> = RESERVED.to_vec();
+    reserved.push(DELTA);
+    let frame = frame(plan, options, &reserved)?;
+    let ty = options.real_type;
+    let rk = ty.keyword();
+    let r = |v: f64| real(v, ty);
+    let (e, m_count, k) = (logic.e(), logic.machines.len(), logic.n_classes);
+    if e == 0 || m_count == 0 {
+        return Err(Error::invalid("the SVM has no inputs or no machine to export"));
+    }
+
+    let mut constants = Vec::new();
+    if logic.linear() {
+        constants.push(array(
+            "W",
+            rk,
+            logic.weights.iter().map(|&w| r(w)).collect(),
+            &format!("weights of each machine over the {e} encoded inputs, machine by machine"),
+        ));
+    } else {
+        constants.push(array(
+            "SV",
+            rk,
+            logic.sv.iter().map(|&v| r(v)).collect(),
+            &format!("{} support vectors in the encoded space, {e} values each", logic.n_support()),
+        ));
+        constants.push(array(
+            "COEF",
+            rk,
+            logic.coef.iter().map(|&c| r(c)).collect(),
+            "coefficient of each support vector",
+        ));
+        let mut starts: Vec<String> = logic.machines.iter().map(|m| m.start.to_string()).collect();
+        starts.push(logic.machines.last().map_or(0, |m| m.end).to_string());
+        constants.push(array("SV_START", "DINT", starts, "first support vector of each machine, then the end"));
+    }
+    constants.push(array("BIAS", rk, logic.machines.iter().map(|m| r(m.bias)).collect(), "bias of each machine"));
+    if plan.task == Task::Classification {
+        let platt = |f: fn(&Platt) -> f64| logic.machines.iter().map(|m| r(m.platt.as_ref().map_or(0.0, f))).collect();
+        constants.push(array("PLATT_A", rk, platt(|p| p.a), "Platt slope of each machine"));
+        constants.push(array("PLATT_B", rk, platt(|p| p.b), "Platt offset of each machine"));
+        if k > 2 {
+            let ints = |f: fn(&Machine) -> usize| logic.machines.iter().map(|m| f(m).to_string()).collect();
+            constants.push(array("PAIR_FIRST", "INT", ints(|m| m.first), "class a negative decision favours"));
+            constants.push(array("PAIR_SECOND", "INT", ints(|m| m.second), "class a positive decision favours"));
+        }
+    }
+
+    let mut locals = frame.locals.clone();
+    locals.push(local("enc", &format!("ARRAY[0..{}] OF {rk}", e - 1), "the encoded inputs"));
+    locals.push(local("score", &format!("ARRAY[0..{}] OF {rk}", m_count - 1), "decision value of each machine"));
+    for (name, what) in [
+        ("f", "a machine's decision value"),
+        ("acc", "a kernel sum"),
+        ("diff", "a difference in the encoded space"),
+        ("prob", "a machine's probability"),
+        ("expo", "the exponent of Platt's sigmoid"),
+        ("base", "the kernel's inner value"),
+        ("pw", "a power or tanh of the kernel's inner value"),
+    ] {
+        locals.push(local(name, rk, what));
+    }
+    for (name, what) in [("m", "machine"), ("i", "support vector"), ("k", "encoded input")] {
+        locals.push(local(name, "DINT", &format!("loop index: {what}")));
+    }
+    let coupling = plan.task == Task::Classification && k > 2;
+    if coupling {
+        locals.push(local("pr", &format!("ARRAY[0..{}] OF {rk}", k * k - 1), "pairwise probabilities r(i, j)"));
+        locals.push(local("qm", &format!("ARRAY[0..{}] OF {rk}", k * k - 1), "the coupling's matrix Q"));
+        locals.push(local("pc", &format!("ARRAY[0..{}] OF {rk}", k - 1), "class probabilities"));
+        locals.push(local("qp", &format!("ARRAY[0..{}] OF {rk}", k - 1), "Q times the probabilities"));
+        locals.push(local("pqp", rk, "p' Q p"));
+        locals.push(local(DELTA, rk, "a coupling step"));
+        locals.push(local("t", "INT", "loop index: class"));
+        locals.push(local("j", "INT", "loop index: class"));
+        locals.push(local("it", "INT", "loop index: coupling iteration"));
+        locals.push(local("settled", "BOOL", "TRUE once the coupling has converged"));
+    }
+
+    let mut w = Writer { out: frame.input_checks.clone() };
+    w.line(
+        0,
+        "(* The encoded inputs: numbers standardised with the training mean and deviation, categories one-hot. *)",
+    );
+    for (c, enc) in logic.encoded.iter().enumerate() {
+        let used = frame.used.get(enc.feature).map_or("?", String::as_str);
+        match enc.level {
+            Some(level) => {
+                w.line(0, &format!("IF {used} = {level} THEN"));
+                w.line(1, &format!("enc[{c}] := {};", r(1.0)));
+                w.line(0, "ELSE");
+                w.line(1, &format!("enc[{c}] := {};", r(0.0)));
+                w.line(0, "END_IF;");
+            }
+            None => w.line(0, &format!("enc[{c}] := ({used} - {}) / {};", r(enc.center), r(enc.scale))),
+        }
+    }
+    w.line(0, "");
+    w.line(0, &format!("(* Decision value of each machine: {}. *)", kernel_text(logic)));
+    let d = w.open_for(0, "m", 0, m_count - 1);
+    if logic.linear() {
+        w.line(d, &format!("acc := {};", r(0.0)));
+        let dk = w.open_for(d, "k", 0, e - 1);
+        w.line(dk, &format!("acc := acc + W[m * {e} + k] * enc[k];"));
+        w.close_for(d, dk);
+        w.line(d, "score[m] := BIAS[m] + acc;");
+    } else {
+        w.line(d, "f := BIAS[m];");
+        // One more pass than the machine has support vectors, the last one idle: a compiler
+        // that skips a FOR loop whose start equals its end (see docs/plc-targets.md) then still
+        // runs every support vector.
+        w.line(d, "FOR i := SV_START[m] TO SV_START[m + 1] DO");
+        w.line(d + 1, "IF i < SV_START[m + 1] THEN");
+        let di = d + 2;
+        w.line(di, &format!("acc := {};", r(0.0)));
+        let dk = w.open_for(di, "k", 0, e - 1);
+        match logic.kernel.kind {
+            KernelKind::Rbf => {
+                w.line(dk, &format!("diff := enc[k] - SV[i * {e} + k];"));
+                w.line(dk, "acc := acc + diff * diff;");
+                w.close_for(di, dk);
+                w.line(di, &format!("f := f + COEF[i] * EXP({} * acc);", r(-logic.kernel.gamma)));
+            }
+            KernelKind::Poly | KernelKind::Sigmoid | KernelKind::Linear => {
+                w.line(dk, &format!("acc := acc + enc[k] * SV[i * {e} + k];"));
+                w.close_for(di, dk);
+                w.line(di, &format!("base := {} * acc + {};", r(logic.kernel.gamma), r(logic.kernel.coef0)));
+                if logic.kernel.kind == KernelKind::Sigmoid {
+                    w.line(di, &format!("pw := {} - {} / (EXP({} * base) + {});", r(1.0), r(2.0), r(2.0), r(1.0)));
+                } else {
+                    w.line(di, &format!("pw := {};", r(1.0)));
+                    let degree = logic.degree() as usize;
+                    if degree > 0 {
+                        let dp = w.open_for(di, "k", 1, degree);
+                        w.line(dp, "pw := pw * base;");
+                        w.close_for(di, dp);
+                    }
+                }
+                w.line(di, "f := f + COEF[i] * pw;");
+            }
+        }
+        w.line(d + 1, "END_IF;");
+        w.line(d, "END_FOR;");
+        w.line(d, "score[m] := f;");
+    }
+    w.close_for(0, d);
+    w.line(0, "");
+    let platt_lines = |w: &mut Writer, depth: usize| {
+        w.line(depth, "expo := PLATT_A[m] * score[m] + PLATT_B[m];");
+        w.line(depth, &format!("IF expo >= {} THEN", r(0.0)));
+        w.line(depth + 1, &format!("pw := EXP({} - expo);", r(0.0)));
+        w.line(depth + 1, &format!("prob := pw / ({} + pw);", r(1.0)));
+        w.line(depth, "ELSE");
+        w.line(depth + 1, &format!("prob := {} / ({} + EXP(expo));", r(1.0), r(1.0)));
+        w.line(depth, "END_IF;");
+    };
+    match plan.task {
+        Task::Regression => {
+            w.line(0, "decision := score[0];");
+            w.line(0, &format!("deviation := {}; (* the model's held-out RMSE *)", r(logic.spread)));
+        }
+        Task::Classification if k == 2 => {
+            w.line(0, "(* Platt's sigmoid: the probability of class 1. *)");
+            w.line(0, "m := 0;");
+            platt_lines(&mut w, 0);
+            w.line(0, &format!("IF prob > {} - prob THEN", r(1.0)));
+            w.line(1, "decision := 1;");
+            w.line(1, "certainty := prob;");
+            w.line(0, "ELSE");
+            w.line(1, "decision := 0;");
+            w.line(1, &format!("certainty := {} - prob;", r(1.0)));
+            w.line(0, "END_IF;");
+        }
+        Task::Classification => {
+            w.line(
+                0,
+                "(* Each machine's probability of its second class (Platt), clamped, into r(i, j) = P(i | i or j). *)",
+            );
+            w.line(0, &format!("FOR t := 0 TO {} DO", k * k - 1));
+            w.line(1, &format!("pr[t] := {};", r(0.0)));
+            w.line(0, "END_FOR;");
+            let d = w.open_for(0, "m", 0, m_count - 1);
+            platt_lines(&mut w, d);
+            w.line(d, &format!("IF prob < {} THEN", r(CLAMP)));
+            w.line(d + 1, &format!("prob := {};", r(CLAMP)));
+            w.line(d, "END_IF;");
+            w.line(d, &format!("IF prob > {} THEN", r(1.0 - CLAMP)));
+            w.line(d + 1, &format!("prob := {};", r(1.0 - CLAMP)));
+            w.line(d, "END_IF;");
+            w.line(d, &format!("pr[PAIR_SECOND[m] * {k} + PAIR_FIRST[m]] := prob;"));
+            w.line(d, &format!("pr[PAIR_FIRST[m] * {k} + PAIR_SECOND[m]] := {} - prob;", r(1.0)));
+            w.close_for(0, d);
+            w.line(
+                0,
+                "(* Pairwise coupling (Wu, Lin & Weng 2004, method 2), as the model computes its probabilities. *)",
+            );
+            w.line(0, &format!("FOR t := 0 TO {} DO", k - 1));
+            w.line(1, &format!("qm[t * {k} + t] := {};", r(0.0)));
+            w.line(1, &format!("FOR j := 0 TO {} DO", k - 1));
+            w.line(2, "IF j <> t THEN");
+            w.line(3, &format!("qm[t * {k} + t] := qm[t * {k} + t] + pr[j * {k} + t] * pr[j * {k} + t];"));
+            w.line(3, &format!("qm[t * {k} + j] := {} - pr[j * {k} + t] * pr[t * {k} + j];", r(0.0)));
+            w.line(2, "END_IF;");
+            w.line(1, "END_FOR;");
+            w.line(1, &format!("pc[t] := {};", r(1.0 / k as f64)));
+            w.line(0, "END_FOR;");
+            w.line(0, "settled := FALSE;");
+            w.line(0, &format!("FOR it := 1 TO {} DO", 100.max(k)));
+            w.line(1, "IF NOT settled THEN");
+            w.line(2, &format!("pqp := {};", r(0.0)));
+            w.line(2, &format!("FOR t := 0 TO {} DO", k - 1));
+            w.line(3, &format!("qp[t] := {};", r(0.0)));
+            w.line(3, &format!("FOR j := 0 TO {} DO", k - 1));
+            w.line(4, &format!("qp[t] := qp[t] + qm[t * {k} + j] * pc[j];"));
+            w.line(3, "END_FOR;");
+            w.line(3, "pqp := pqp + pc[t] * qp[t];");
+            w.line(2, "END_FOR;");
+            w.line(2, "settled := TRUE;");
+            w.line(2, &format!("FOR t := 0 TO {} DO", k - 1));
+            w.line(3, &format!("IF ABS(qp[t] - pqp) >= {} THEN", r(0.005 / k as f64)));
+            w.line(4, "settled := FALSE;");
+            w.line(3, "END_IF;");
+            w.line(2, "END_FOR;");
+            w.line(2, "IF NOT settled THEN");
+            w.line(3, &format!("FOR t := 0 TO {} DO", k - 1));
+            w.line(4, &format!("{DELTA} := (pqp - qp[t]) / qm[t * {k} + t];"));
+            w.line(4, &format!("pc[t] := pc[t] + {DELTA};"));
+            w.line(4, &format!("f := {} + {DELTA};", r(1.0)));
+            w.line(4, &format!("pqp := (pqp + {DELTA} * ({DELTA} * qm[t * {k} + t] + {} * qp[t])) / f / f;", r(2.0)));
+            w.line(4, &format!("FOR j := 0 TO {} DO", k - 1));
+            w.line(5, &format!("qp[j] := (qp[j] + {DELTA} * qm[t * {k} + j]) / f;"));
+            w.line(5, "pc[j] := pc[j] / f;");
+            w.line(4, "END_FOR;");
+            w.line(3, "END_FOR;");
+            w.line(2, "END_IF;");
+            w.line(1, "END_IF;");
+            w.line(0, "END_FOR;");
+            w.line(0, "(* The most probable class (the first on ties). *)");
+            w.line(0, "decision := 0;");
+            w.line(0, "certainty := pc[0];");
+            w.line(0, &format!("FOR t := 1 TO {} DO", k - 1));
+            w.line(1, "IF pc[t] > certainty THEN");
+            w.line(2, "decision := t;");
+            w.line(2, "certainty := pc[t];");
+            w.line(1, "END_IF;");
+            w.line(0, "END_FOR;");
+        }
+    }
+    let mut b = w.out;
+    b.push_str(&frame.output_copy);
+
+    let mut outputs = frame.outputs.clone();
+    if plan.task == Task::Regression
+        && let Some(second) = outputs.get_mut(1)
+    {
+        second.comment = comment_text(&format!(
+            "the model's RMSE on the held-out rows, in the units of '{}' (the same on every call)",
+            plan.target
+        ));
+    }
+    let dev = match ty {
+        RealType::Real => &check.real,
+        RealType::Lreal => &check.lreal,
+    };
+    let mut lines: Vec<String> = header(plan, options, &frame.name, frame.date.as_deref(), frame.safe)
+        .into_iter()
+        .filter(|l| !l.starts_with("Logic:") && !l.starts_with("Fidelity:") && !l.starts_with("Numbers:"))
+        .collect();
+    let at = lines.len().min(4);
+    let logic_line = format!(
+        "Logic: the SVM's own decision function, not a surrogate: {}; {} support vectors over {e} encoded inputs, \
+         {m_count} machine(s){}.",
+        kernel_text(logic),
+        logic.n_support(),
+        match (plan.task, k) {
+            (Task::Regression, _) => String::new(),
+            (_, 2) => ", Platt's sigmoid for the probability".to_owned(),
+            _ => format!(" (one per pair of the {k} classes), Platt's sigmoid each, pairwise coupling"),
+        }
+    );
+    let check_line = format!("Check: computed as this block computes it, {}.", check_sentence(logic, check, dev, ty));
+    let numbers_line = format!(
+        "Numbers: {rk} inputs and arithmetic; the stated tolerance holds on the rows checked and covers the \
+         rounding of {rk} (measured: REAL {:.2e}, LREAL {:.2e}).",
+        check.real.largest, check.lreal.largest
+    );
+    for (offset, l) in [logic_line, check_line, numbers_line].into_iter().enumerate() {
+        lines.insert(at + offset, comment_text(&l));
+    }
+    Ok(Pou {
+        name: frame.name,
+        header: lines,
+        inputs: frame.inputs,
+        outputs,
+        locals,
+        constants,
+        body: b,
+        date: frame.date,
+        notes: Vec::new(),
+    })
+}
+
+/// The statements of the block, a line at a time.
+struct Writer {
+    out: String,
+}
+
+impl Writer {
+    fn line(&mut self, depth: usize, text: &str) {
+        for _ in 0..depth {
+            self.out.push_str("    ");
+        }
+        self.out.push_str(text);
+        self.out.push('\n');
+    }
+
+    /// Opens `FOR var := first TO last` at `depth` and returns the depth of its body; a single
+    /// pass is written as `var := first;` without a loop (a compiler may skip a loop whose start
+    /// equals its end, see docs/plc-targets.md).
+    fn open_for(&mut self, depth: usize, var: &str, first: usize, last: usize) -> usize {
+        if first == last {
+            self.line(depth, &format!("{var} := {first};"));
+            depth
+        } else {
+            self.line(depth, &format!("FOR {var} := {first} TO {last} DO"));
+            depth + 1
+        }
+    }
+
+    /// Closes what [`Writer::open_for`] opened at `depth` (its body at `body`).
+    fn close_for(&mut self, depth: usize, body: usize) {
+        if body > depth {
+            self.line(depth, "END_FOR;");
+        }
+    }
+}
+
+fn kernel_text(logic: &SvmLogic) -> String {
+    let g = crate::rules::number(logic.kernel.gamma);
+    let c0 = crate::rules::number(logic.kernel.coef0);
+    match logic.kernel.kind {
+        KernelKind::Linear => "linear kernel, bias + w . enc".to_owned(),
+        KernelKind::Rbf => format!("RBF kernel, bias + sum of coef * EXP(-{g} * |enc - sv|^2)"),
+        KernelKind::Poly => {
+            format!("polynomial kernel, bias + sum of coef * ({g} * enc . sv + {c0})^{}", logic.degree())
+        }
+        KernelKind::Sigmoid => format!("sigmoid kernel, bias + sum of coef * tanh({g} * enc . sv + {c0})"),
+    }
+}
