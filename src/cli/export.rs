@@ -100,6 +100,10 @@ pub struct ExportArgs {
     /// cost report and summary; no time is estimated without it.
     #[arg(long, value_name = "NS")]
     pub ns_per_op: Option<f64>,
+    /// The Logix Designer version an `.L5X` file states (major.minor); it imports into that
+    /// version and newer ones. Default 32.02.
+    #[arg(long, value_name = "MAJOR.MINOR")]
+    pub logix_revision: Option<String>,
 }
 
 /// The date from `SOURCE_DATE_EPOCH` (seconds since 1970), the reproducible-builds convention.
@@ -162,6 +166,9 @@ pub(super) fn run(args: &ExportArgs) -> anyhow::Result<()> {
     if args.json && format != Format::Report {
         return Err(crate::cli::usage!("--json applies to --format report only"));
     }
+    if args.logix_revision.is_some() && format != Format::L5x {
+        return Err(crate::cli::usage!("--logix-revision applies to --format l5x only"));
+    }
     if args.from == FromArg::Model {
         return svm_model(args, &plan, &loaded.report, &options, format);
     }
@@ -179,6 +186,15 @@ pub(super) fn run(args: &ExportArgs) -> anyhow::Result<()> {
             },
             notes: Vec::new(),
         },
+        (Format::L5x, _) => {
+            let l5x = crate::export::l5x::L5xOptions {
+                software_revision: args
+                    .logix_revision
+                    .clone()
+                    .unwrap_or_else(|| crate::export::l5x::SOFTWARE_REVISION.to_owned()),
+            };
+            crate::export::l5x::write_with(&plan, &options, &l5x)?
+        }
         _ => export(&plan, format, &options)?,
     };
     super::io::write_output(&args.out, &exported.text)?;

@@ -159,3 +159,45 @@ fn a_tree_is_not_exported_as_an_svm() {
     let err = SvmLogic::new(&t.report).expect_err("a tree");
     assert!(err.to_string().contains("--from tree"), "{err}");
 }
+
+#[test]
+fn export_command_writes_the_svm_block_and_its_cost() {
+    use std::process::Command;
+    let dir = tempfile::tempdir().expect("dir");
+    let run = |args: &[&str]| Command::new(env!("CARGO_BIN_EXE_glassbox")).args(args).output().expect("runs");
+    let project = dir.path().join("svm.glassbox");
+    let project = project.to_str().expect("utf-8");
+    let data = crate::fixture("datasets/plant_cls_head1500.csv");
+    let out = run(&["train", data.to_str().expect("utf-8"), "--target", "failure", "--model", "svm", "--out", project]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let st = dir.path().join("svm.st");
+    let out = run(&["export", project, "--from", "model", "--format", "st", "--out", st.to_str().expect("utf-8")]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("checked on 1500 training and held-out rows") && err.contains("EXP calls"), "{err}");
+    let text = std::fs::read_to_string(&st).expect("written");
+    let block = st_eval::parse(&text);
+    assert_eq!(block.inputs.len(), 8);
+    let json = dir.path().join("cost.json");
+    let out = run(&[
+        "export",
+        project,
+        "--from",
+        "model",
+        "--format",
+        "report",
+        "--json",
+        "--out",
+        json.to_str().expect("utf-8"),
+    ]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&json).expect("json")).expect("parses");
+    let sv = v["cost"]["support_vectors"].as_u64().expect("support vectors");
+    // RBF: one EXP per support vector, one for Platt.
+    assert_eq!(v["cost"]["exp_calls"].as_u64(), Some(sv + 1));
+    assert_eq!(v["check"]["rows"].as_u64(), Some(1500));
+    assert!(v["check"]["real"]["largest"].as_f64().expect("largest") < 1e-4);
+    // Other formats, and a tree, are refused with the reason.
+    let out = run(&["export", project, "--from", "model", "--format", "l5x", "--out", "x.L5X"]);
+    assert!(!out.status.success() && String::from_utf8_lossy(&out.stderr).contains("--format st"));
+}

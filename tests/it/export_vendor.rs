@@ -649,4 +649,18 @@ fn export_command_writes_the_vendor_files() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("5380") && err.contains("export with REAL"), "{err}");
     assert!(!out_path.exists());
+    // The Logix Designer version the file states, checked before anything is written.
+    let out_path = dir.path().join("v35.L5X");
+    let path = out_path.to_str().expect("utf-8");
+    let out = run(&["export", project, "--format", "l5x", "--logix-revision", "35.11", "--out", path]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = std::fs::read_to_string(&out_path).expect("written");
+    assert!(text.contains("SoftwareRevision=\"35.11\"") && text.contains("SoftwareRevision=\"v35.11\""), "{text:.600}");
+    for (format, revision, says) in [("l5x", "thirty-two", "major.minor"), ("scl", "35.11", "--format l5x only")] {
+        let out_path = dir.path().join(format!("bad.{format}"));
+        let path = out_path.to_str().expect("utf-8");
+        let out = run(&["export", project, "--format", format, "--logix-revision", revision, "--out", path]);
+        assert!(!out.status.success() && !out_path.exists(), "{format} {revision}");
+        assert!(String::from_utf8_lossy(&out.stderr).contains(says), "{}", String::from_utf8_lossy(&out.stderr));
+    }
 }
