@@ -5,7 +5,9 @@
 //! - [`progress`] lets long jobs report progress and be cancelled;
 //! - [`model`] trains decision trees (CART) and SVMs and evaluates them with [`metrics`];
 //! - [`explain`] says why a model decides what it decides;
+//! - [`monitor`] checks new data against a project's model (drift, envelope, rules, metrics);
 //! - [`project`] saves and opens the work;
+//! - [`compare`] sets two models side by side: metrics, agreement, importance, rules and PLC code;
 //! - [`error`] is the one error type.
 //!
 //! [`app`] (egui) and [`cli`] (the `glassbox` command) are thin faces over it.
@@ -13,6 +15,7 @@
 #[cfg(feature = "gui")]
 pub mod app;
 pub mod cli;
+pub mod compare;
 pub mod data;
 pub mod error;
 pub mod explain;
@@ -25,6 +28,7 @@ pub mod export;
 pub mod matrix;
 pub mod metrics;
 pub mod model;
+pub mod monitor;
 pub mod numeric;
 pub mod paths;
 pub mod plan;

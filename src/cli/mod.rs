@@ -1,15 +1,19 @@
 //! The command-line face: `glassbox inspect|…`. Parses arguments, calls the engine, prints.
 //! Nothing here computes anything the app could not reach through the engine too.
 
+mod compare;
 mod counterfactual;
 mod explain;
 mod export;
 mod inspect;
 pub mod io;
+mod monitor;
 mod plan;
 mod predict;
 pub mod progress;
+mod retrain;
 mod rules;
+mod share;
 mod train;
 mod whatif;
 
@@ -72,6 +76,9 @@ pub struct Cli {
     /// No progress bars on standard error.
     #[arg(long, short, global = true)]
     pub quiet: bool,
+    /// A file holding the passphrase of encrypted projects (or set `GLASSBOX_PASSPHRASE`).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub passphrase_file: Option<PathBuf>,
 }
 
 /// The headless commands.
@@ -95,6 +102,22 @@ pub enum Command {
     Counterfactual(Box<counterfactual::CounterfactualArgs>),
     /// Score every run of a production plan and write it as CSV.
     Plan(Box<plan::PlanArgs>),
+    /// Retrain a project's model with its settings on new data (or with new rows appended).
+    Retrain(Box<retrain::RetrainArgs>),
+    /// List the model versions a project has held.
+    History(retrain::HistoryArgs),
+    /// Make an earlier model version current again, as a new project file.
+    Restore(retrain::RestoreArgs),
+    /// Compare two models on the same rows: metrics, agreement, importance, rules, PLC code.
+    Compare(Box<compare::CompareArgs>),
+    /// Write a model-only copy of a project (no data, no rows) to send to someone.
+    Share(share::ShareArgs),
+    /// Write a project encrypted with a passphrase (from --passphrase-file or `GLASSBOX_PASSPHRASE`).
+    Encrypt(share::CryptArgs),
+    /// Write an encrypted project without its encryption.
+    Decrypt(share::CryptArgs),
+    /// Compare new data with the project's training data and model: drift, envelope, rules, metrics.
+    Monitor(Box<monitor::MonitorArgs>),
     /// Print a completion script for a shell (bash, zsh, fish, powershell, elvish).
     Completions {
         /// The shell.
@@ -200,6 +223,14 @@ pub fn run(command: Command) -> anyhow::Result<()> {
         Command::Whatif(args) => whatif::run(&args),
         Command::Counterfactual(args) => counterfactual::run(&args),
         Command::Plan(args) => plan::run(&args),
+        Command::Retrain(args) => retrain::run(&args),
+        Command::History(args) => retrain::history(&args),
+        Command::Restore(args) => retrain::restore(&args),
+        Command::Compare(args) => compare::run(&args),
+        Command::Share(args) => share::share(&args),
+        Command::Encrypt(args) => share::encrypt(&args),
+        Command::Decrypt(args) => share::decrypt(&args),
+        Command::Monitor(args) => monitor::run(&args),
         Command::Completions { shell } => {
             let mut out = Vec::new();
             clap_complete::generate(shell, &mut <Cli as clap::CommandFactory>::command(), "glassbox", &mut out);
@@ -231,6 +262,9 @@ pub fn main() -> std::process::ExitCode {
         }
     };
     progress::set_quiet(cli.quiet);
+    if let Err(e) = share::remember_passphrase(cli.passphrase_file.as_deref()) {
+        return fail(&e, json);
+    }
     let result = match cli.command {
         Some(command) => run(command),
         #[cfg(feature = "gui")]

@@ -25,6 +25,7 @@ pub use load::{FileFormat, LoadOptions, MAX_FILE_BYTES, detect_format, load_byte
 pub use parquet::write_parquet;
 pub use roles::guess_roles;
 pub use stats::{ColumnStats, Histogram};
+pub use typing::natural_cmp;
 pub use units::split_unit;
 
 /// What kind of values a column holds.

@@ -545,6 +545,9 @@ fn options(params: &SvmParams) -> SolverOptions {
     SolverOptions { tol: params.tol, cache_bytes: params.cache_mb.max(1) << 20, ..SolverOptions::default() }
 }
 
+/// The held-out rows of one calibration fold with the decision value of each.
+type FoldDecisions = Vec<(usize, f64)>;
+
 /// Fits a two-class machine and its Platt calibration on decision values from an internal
 /// 5-fold cross-validation (fewer folds for tiny data), as libsvm does, for each cost of
 /// `costs` (every fold fits the costs as one path).
@@ -568,7 +571,7 @@ fn fit_calibrated_path(
     if folds >= 2 {
         let folds = k_folds(x.n_rows(), folds, Some(&classes), seed)?;
         let fold_params = sharing_memory(params, folds.len());
-        let per_fold: Vec<Result<Vec<Vec<(usize, f64)>>>> = folds
+        let per_fold: Vec<Result<Vec<FoldDecisions>>> = folds
             .par_iter()
             .map(|split| {
                 let xt = x.select_rows(&split.train);

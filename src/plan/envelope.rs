@@ -233,6 +233,25 @@ impl Envelope {
         self.knn_score(&self.transform(raw), k, None)
     }
 
+    /// Each feature's squared difference (in the distance space) between a raw row and its
+    /// nearest reference row: which features make a combination unlike the training rows.
+    pub fn nearest_gaps(&self, raw: &[f64]) -> Vec<f64> {
+        let z = self.transform(raw);
+        let gap = |r: &[f64], j: usize| {
+            let (a, b) = (z[j], r[j]);
+            if self.categorical[j] { f64::from(u8::from(a != b)) } else { (a - b) * (a - b) }
+        };
+        let nearest = self
+            .reference
+            .rows()
+            .map(|r| ((0..z.len()).map(|j| gap(r, j)).sum::<f64>(), r))
+            .min_by(|a, b| a.0.total_cmp(&b.0));
+        match nearest {
+            Some((_, r)) => (0..z.len()).map(|j| gap(r, j)).collect(),
+            None => vec![0.0; z.len()],
+        }
+    }
+
     /// The values of a raw row outside their training range.
     pub fn range_issues(&self, raw: &[f64]) -> Vec<RangeIssue> {
         let mut out = Vec::new();
@@ -323,6 +342,9 @@ mod tests {
         let far = env.check(&[30.0, 40.0]);
         assert!(far.out_of_range.iter().all(|r| r.far) && far.out_of_range.len() == 2);
         assert!(far.warning(&[spec("x", 0.0, 10.0), spec("y", 10.0, 20.0)]).is_some_and(|w| w.contains("far outside")));
+        // The feature that differs most from the nearest training row is named.
+        let gaps = env.nearest_gaps(&[9.0, 11.0]);
+        assert!(gaps[1] > gaps[0], "{gaps:?}");
         // About 1 % of the reference rows themselves score above the threshold.
         assert!(env.scores.iter().filter(|&&s| s > env.threshold).count() <= 4);
     }

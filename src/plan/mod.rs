@@ -37,6 +37,7 @@ pub use scenario::{Bound, Constraints, FeatureSetting, Origin, Scenario};
 pub use score::{ColumnSource, PlanMessage, PlanSettings, Reason, SavedPlan, ScoredPlan, ScoredRun};
 pub use sweep::{Heatmap, Sweep};
 pub use whatif::{Attribution, FeatureDomain, Planner, PlannerOptions, WhatIf};
+pub(crate) use whatif::{fill_missing, training_envelope};
 pub use window::{OperatingWindow, WindowLimit, WindowOptions};
 
 use crate::error::{Error, Result};

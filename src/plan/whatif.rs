@@ -167,9 +167,7 @@ impl Planner {
             })
             .collect();
         progress.check()?;
-        let (reference, _) = sample_background(&filled, options.reference_rows.max(2), options.seed)?;
-        let envelope =
-            Envelope::fit(&model.pipeline.features, &reference, options.neighbours, options.envelope_quantile);
+        let (reference, envelope) = training_envelope(model, &filled, options)?;
         progress.set(0.5);
         progress.check()?;
         let background = if model.tree().is_some() {
@@ -400,8 +398,21 @@ impl Planner {
     }
 }
 
+/// The envelope of a model's training rows (`filled`: raw, missing values filled) as a
+/// [`Planner`] builds it, with the reference rows it keeps: a seeded sample of at most
+/// `reference_rows` rows. Monitoring judges new rows by the same envelope.
+pub(crate) fn training_envelope(
+    model: &TrainedModel,
+    filled: &Matrix,
+    options: &PlannerOptions,
+) -> Result<(Matrix, Envelope)> {
+    let (reference, _) = sample_background(filled, options.reference_rows.max(2), options.seed)?;
+    let envelope = Envelope::fit(&model.pipeline.features, &reference, options.neighbours, options.envelope_quantile);
+    Ok((reference, envelope))
+}
+
 /// Raw rows with missing values replaced by the pipeline's fill values.
-fn fill_missing(model: &TrainedModel, raw: &Matrix) -> Matrix {
+pub(crate) fn fill_missing(model: &TrainedModel, raw: &Matrix) -> Matrix {
     let mut m = raw.clone();
     for i in 0..m.n_rows() {
         for (j, f) in model.pipeline.features.iter().enumerate() {

@@ -5,6 +5,16 @@
 //! Saving is atomic: the JSON goes to a temporary file in the same folder, is flushed to disk,
 //! and then renamed over the old file, so a crash during a save leaves the old project intact.
 //! Loading is bounded (size, nesting) so an untrusted file cannot eat the machine.
+//!
+//! A project keeps the history of its models ([`history`]): retraining ([`retrain`]) adds a
+//! version and any earlier one can be restored. A project can be copied without the plant's
+//! data ([`share`]) and saved encrypted under a passphrase ([`crypto`]).
+
+pub mod crypto;
+pub mod history;
+pub mod newdata;
+pub mod retrain;
+pub mod share;
 
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
@@ -25,7 +35,10 @@ pub const FORMAT: &str = "glassbox-project";
 /// - 1: the first layout.
 /// - 2: a tree's `max_depth` counts splits from the root (scikit-learn's meaning); version 1
 ///   recorded the learner's level count, one more. The layout is otherwise the same.
-pub const VERSION: u32 = 2;
+/// - 3: the model history (`history`), data files appended by a retrain (`appended`) and the
+///   mark of a model-only copy (`copy`). Older files open with a history of one entry built
+///   from the model they hold.
+pub const VERSION: u32 = 3;
 
 /// Largest project file Glassbox reads.
 pub const MAX_PROJECT_BYTES: u64 = 512 * 1024 * 1024;
@@ -158,6 +171,10 @@ pub struct Project {
     pub created_with: String,
     /// The data.
     pub data: Option<DataRef>,
+    /// Data files whose rows were appended to `data`, in order (by a retrain with new rows); the
+    /// model's rows are numbered through all of them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub appended: Vec<DataRef>,
     /// Column roles.
     #[serde(default)]
     pub roles: Vec<SavedRole>,
@@ -173,6 +190,12 @@ pub struct Project {
     /// Production plans scored with the model.
     #[serde(default)]
     pub plans: Vec<crate::plan::SavedPlan>,
+    /// Every model the project has held, oldest first; the last describes `model`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub history: Vec<history::ModelVersion>,
+    /// Set in a model-only copy (no data, no rows): what it is and what was left out.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub copy: Option<share::CopyInfo>,
     /// Parts added by later features that this build does not know, kept as they are.
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
@@ -180,6 +203,28 @@ pub struct Project {
     /// its data is looked for when the recorded path does not exist here.
     #[serde(skip)]
     pub folder: Folder,
+    /// The passphrase the project was opened or is to be saved with (not saved, not part of
+    /// its content): when set, [`Project::save`] writes the file encrypted.
+    #[serde(skip)]
+    pub sealing: Sealing,
+}
+
+/// The passphrase a project is saved under, if any. Like [`Folder`], it is how the file is
+/// kept, not what the project holds: two projects compare equal whatever their passphrases.
+#[derive(Debug, Clone, Default)]
+pub struct Sealing(pub Option<std::sync::Arc<crypto::Passphrase>>);
+
+impl PartialEq for Sealing {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+impl Sealing {
+    /// True when the project is saved encrypted.
+    pub fn is_encrypted(&self) -> bool {
+        self.0.is_some()
+    }
 }
 
 /// The folder a project file was read from. It is where the file happens to be, not what the
@@ -200,13 +245,17 @@ impl Default for Project {
             version: VERSION,
             created_with: env!("CARGO_PKG_VERSION").into(),
             data: None,
+            appended: Vec::new(),
             roles: Vec::new(),
             model: None,
             rule_set: None,
             scenarios: Vec::new(),
             plans: Vec::new(),
+            history: Vec::new(),
+            copy: None,
             extra: serde_json::Map::new(),
             folder: Folder::default(),
+            sealing: Sealing::default(),
         }
     }
 }
@@ -221,34 +270,51 @@ impl Project {
         }
     }
 
-    /// Writes the project atomically.
+    /// Writes the project atomically (encrypted when it has a passphrase, see [`Sealing`]).
     ///
     /// # Errors
     /// When the folder is not writable or the disk is full (the old file is then untouched).
     pub fn save(&self, path: &Path) -> Result<()> {
-        let relative = self.data.as_ref().filter(|d| !d.is_sample() && d.path.is_absolute()).and_then(|d| {
+        let relative_of = |d: &DataRef| {
+            if d.is_sample() || !d.path.is_absolute() {
+                return None;
+            }
             let dir = std::path::absolute(path).ok()?.parent()?.to_path_buf();
             crate::paths::relative_to(&dir, &std::path::absolute(&d.path).ok()?)
-        });
-        let json = if self.data.as_ref().is_some_and(|d| d.relative != relative) {
+        };
+        let moved = self.data.iter().chain(&self.appended).any(|d| d.relative != relative_of(d));
+        let json = if moved {
             let mut copy = self.clone();
-            if let Some(d) = copy.data.as_mut() {
-                d.relative = relative;
+            for d in copy.data.iter_mut().chain(copy.appended.iter_mut()) {
+                d.relative = relative_of(d);
             }
             serde_json::to_vec_pretty(&copy)
         } else {
             serde_json::to_vec_pretty(self)
         }
         .map_err(|e| Error::invalid(format!("cannot write the project: {e}")))?;
-        write_atomically(path, &json)
+        match &self.sealing.0 {
+            Some(passphrase) => write_atomically(path, &crypto::seal(&json, passphrase)?),
+            None => write_atomically(path, &json),
+        }
     }
 
-    /// Reads a project file, migrating older versions.
+    /// Reads a project file, migrating older versions. An encrypted file is opened with the
+    /// passphrase the program was given ([`crypto::remember`]).
     ///
     /// # Errors
     /// A message naming what is wrong: not a project, too large, from a newer Glassbox, or
-    /// malformed (with line and column).
+    /// malformed (with line and column); encrypted without a passphrase, or with a wrong one.
     pub fn load(path: &Path) -> Result<Self> {
+        Self::load_with(path, crypto::remembered().as_ref())
+    }
+
+    /// Reads a project file as [`Project::load`] does, opening an encrypted file with
+    /// `passphrase`; the project then saves encrypted under it again.
+    ///
+    /// # Errors
+    /// As [`Project::load`].
+    pub fn load_with(path: &Path, passphrase: Option<&crypto::Passphrase>) -> Result<Self> {
         let meta = std::fs::metadata(path).map_err(|e| Error::io("opening the project", path, e))?;
         if meta.len() > MAX_PROJECT_BYTES {
             return Err(Error::in_file(
@@ -261,15 +327,31 @@ impl Project {
             ));
         }
         let bytes = std::fs::read(path).map_err(|e| Error::io("reading the project", path, e))?;
-        let mut project = Self::from_bytes(&bytes, path)?;
+        let mut project = if crypto::is_sealed(&bytes) {
+            let Some(passphrase) = passphrase else {
+                return Err(Error::in_file(
+                    "this project file is encrypted: give its passphrase (on the command line with \
+                     --passphrase-file FILE or the GLASSBOX_PASSPHRASE environment variable)",
+                    path,
+                ));
+            };
+            let plain = crypto::open(&bytes, passphrase, path)?;
+            let mut project = Self::from_bytes(&plain, path)?;
+            project.sealing = Sealing(Some(std::sync::Arc::new(passphrase.clone())));
+            project
+        } else {
+            Self::from_bytes(&bytes, path)?
+        };
         project.folder = Folder(std::path::absolute(path).ok().and_then(|p| p.parent().map(Path::to_path_buf)));
         // Data that moved with the project, or a project from another system: point at where
         // the data is now, so everything that reads or saves the project sees that path.
-        if let Some(d) = project.data.as_mut().filter(|d| !d.is_sample())
-            && let Some(found) = crate::paths::locate_data(&d.path, d.relative.as_deref(), project.folder.0.as_deref())
-            && found != d.path
-        {
-            d.path = found;
+        let folder = project.folder.0.clone();
+        for d in project.data.iter_mut().chain(project.appended.iter_mut()).filter(|d| !d.is_sample()) {
+            if let Some(found) = crate::paths::locate_data(&d.path, d.relative.as_deref(), folder.as_deref())
+                && found != d.path
+            {
+                d.path = found;
+            }
         }
         Ok(project)
     }
@@ -277,8 +359,11 @@ impl Project {
     /// Parses project JSON; `path` names the source in messages.
     ///
     /// # Errors
-    /// As [`Project::load`].
+    /// As [`Project::load`]; encrypted bytes are refused (see [`Project::load_with`]).
     pub fn from_bytes(bytes: &[u8], path: &Path) -> Result<Self> {
+        if crypto::is_sealed(bytes) {
+            return Err(Error::in_file("this project file is encrypted: open it with its passphrase", path));
+        }
         let value: serde_json::Value = serde_json::from_slice(bytes).map_err(|e| {
             Error::data(
                 format!("this is not a readable project file: {e}"),
@@ -309,10 +394,17 @@ impl Project {
             |e: &dyn std::fmt::Display| Error::in_file(format!("the project file is damaged or incomplete: {e}"), path);
         let mut value = value;
         migrate(&mut value, version);
-        let project: Self = serde_json::from_value(value).map_err(|e| damaged(&e))?;
-        // A model whose parts do not fit could index out of range or loop forever when used.
-        if let Some(report) = &project.model {
+        let mut project: Self = serde_json::from_value(value).map_err(|e| damaged(&e))?;
+        // A model whose parts do not fit could index out of range or loop forever when used
+        // (or when restored from the history).
+        for report in project.model.iter().chain(project.history.iter().filter_map(|v| v.report.as_deref())) {
             report.model.validate().map_err(|e| damaged(&e))?;
+        }
+        // A file from before the history opens with one entry for the model it holds. (A later
+        // file is read as it is, so that it reads back as it was saved.)
+        if version < 3 {
+            #[allow(clippy::cast_possible_truncation)] // below VERSION, checked above
+            project.reconcile_history(version as u32);
         }
         Ok(project)
     }
@@ -342,11 +434,46 @@ impl Project {
     /// # Errors
     /// When the project has no data or the file cannot be read (or changed, with `verify`).
     pub fn load_data_checked(&self, verify: bool, progress: &Progress) -> Result<Dataset> {
-        let data = self.data.as_ref().ok_or_else(|| Error::invalid("the project refers to no data file"))?;
+        let data = self.data.as_ref().ok_or_else(|| {
+            Error::invalid(if self.copy.is_some() {
+                "this copy holds no data: metrics and explanations that need rows are unavailable; commands that \
+                 take rows (predict, compare, explain --data) work on a data file with the model's columns"
+            } else {
+                "the project refers to no data file"
+            })
+        })?;
+        let parts = 1 + self.appended.len();
+        #[allow(clippy::cast_precision_loss)]
+        let share = |i: usize| i as f64 / parts as f64;
+        let (mut ds, found) = self.load_one(data, verify, &progress.sub(0.0, share(1)))?;
+        for (i, more) in self.appended.iter().enumerate() {
+            let (next, _) = self.load_one(more, verify, &progress.sub(share(i + 1), share(i + 2)))?;
+            ds = newdata::append_rows(&ds, &next)?.0;
+        }
+        // In the data the model was trained on (same hash), the rows it was trained and tested on
+        // exist; if not, the project's split is damaged and would quietly explain and score rows
+        // of missing values.
+        if verify && let Some(report) = &self.model {
+            let n = ds.n_rows();
+            if let Some(&row) = report.split.train.iter().chain(&report.split.test).find(|&&r| r >= n) {
+                return Err(Error::in_file(
+                    format!(
+                        "the project file is damaged: its model was trained on data row {} but this data file has {n} rows",
+                        row.saturating_add(1)
+                    ),
+                    &found,
+                ));
+            }
+        }
+        self.apply_roles(&mut ds);
+        Ok(ds)
+    }
+
+    /// Finds, checks (with `verify`) and reads one of the project's data files; gives the
+    /// dataset and where the file was found.
+    fn load_one(&self, data: &DataRef, verify: bool, progress: &Progress) -> Result<(Dataset, PathBuf)> {
         if data.is_sample() {
-            let mut ds = crate::sample::sample_dataset()?;
-            self.apply_roles(&mut ds);
-            return Ok(ds);
+            return Ok((crate::sample::sample_dataset()?, data.path.clone()));
         }
         if data.path.as_os_str() == "-" {
             return Err(Error::invalid(
@@ -372,24 +499,8 @@ impl Project {
                 &found,
             ));
         }
-        let mut ds = load_file(&found, &data.options, progress)?;
-        // In the data the model was trained on (same hash), the rows it was trained and tested on
-        // exist; if not, the project's split is damaged and would quietly explain and score rows
-        // of missing values.
-        if verify && let Some(report) = &self.model {
-            let n = ds.n_rows();
-            if let Some(&row) = report.split.train.iter().chain(&report.split.test).find(|&&r| r >= n) {
-                return Err(Error::in_file(
-                    format!(
-                        "the project file is damaged: its model was trained on data row {} but this data file has {n} rows",
-                        row.saturating_add(1)
-                    ),
-                    &found,
-                ));
-            }
-        }
-        self.apply_roles(&mut ds);
-        Ok(ds)
+        let ds = load_file(&found, &data.options, progress)?;
+        Ok((ds, found))
     }
 
     /// Sets the saved roles on a dataset (columns not mentioned keep theirs).

@@ -6,6 +6,8 @@
 //! classes and seven (pairwise coupling), a regression, and the linear, polynomial and sigmoid
 //! kernels; a missing input is filled as the model fills it.
 
+#![allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)] // class indices held in f64
+
 use rayon::prelude::*;
 
 use glassbox::export::svm_block::{self, SvmLogic};
