@@ -5,7 +5,7 @@
 //! later runs): 1,000,000 rows resampled with a fixed generator from the AI4I data
 //! (`tests/fixtures/datasets/ai4i2020.csv`), its 14 columns with `Product ID` replaced by a
 //! `Time` column (one row every 30 seconds from 1 January 2018, so about 347 days), torque raised
-//! by 4 Nm from the middle row on so that there is drift to find. The model is a depth-6 tree
+//! by 8 Nm from the middle row on so that there is drift to find. The model is a depth-6 tree
 //! trained on the AI4I data itself. Monitoring runs with the default settings and `Time` as the
 //! timestamp (periods chosen automatically), the target present, so every part of the report is
 //! computed: features, envelope (20,000 checked rows), predictions, rules, bootstrap metrics,
@@ -89,7 +89,7 @@ fn write_rows(ai4i: &Path, out_path: &Path, rows: usize) -> anyhow::Result<()> {
                 } else if j == udi {
                     (i + 1).to_string()
                 } else if j == torque && i >= rows / 2 {
-                    format!("{:.1}", c.parse::<f64>().unwrap_or(f64::NAN) + 4.0)
+                    format!("{:.1}", c.parse::<f64>().unwrap_or(f64::NAN) + 8.0)
                 } else {
                     (*c).to_owned()
                 }

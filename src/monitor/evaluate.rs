@@ -60,7 +60,10 @@ struct Figures {
     missing: usize,
     outside: usize,
     total: usize,
-    sorted: Option<Sorted>,
+    /// Numbers, on all new rows: the median.
+    median: Option<f64>,
+    /// Numbers, on all new rows: the histogram beside the training values.
+    histogram: Option<Histogram>,
 }
 
 impl FeatureRef {
@@ -80,8 +83,9 @@ impl FeatureRef {
         }
     }
 
-    /// The figures of new values of this feature.
-    fn compare(&self, values: impl Iterator<Item = f64>, settings: &MonitorSettings, keep: bool) -> Figures {
+    /// The figures of new values of this feature; with `whole` (all new rows) also the median
+    /// and the histogram.
+    fn compare(&self, values: impl Iterator<Item = f64>, settings: &MonitorSettings, whole: bool) -> Figures {
         match self.spec.kind {
             FeatureKind::Numeric => {
                 let sorted = Sorted::new(values);
@@ -91,14 +95,19 @@ impl FeatureRef {
                 let outside =
                     sorted.count_below(self.spec.min) + sorted.values().len() - sorted.count_at_most(self.spec.max);
                 let (missing, total) = (sorted.missing(), sorted.total());
-                Figures { psi, ks, now, missing, outside, total, sorted: keep.then_some(sorted) }
+                let (median, histogram) = if whole {
+                    (sorted.median(), Histogram::new(&self.sorted, &sorted, settings.histogram_bins))
+                } else {
+                    (None, None)
+                };
+                Figures { psi, ks, now, missing, outside, total, median, histogram }
             }
             FeatureKind::Categorical => {
                 let mut total = 0;
                 let (now, missing) = level_counts(values.inspect(|_| total += 1), self.spec.levels.len());
                 let psi = stats::psi(&self.then, &now, (self.missing, missing), settings.psi_floor);
                 let outside = now.last().copied().unwrap_or(0);
-                Figures { psi, ks: None, now, missing, outside, total, sorted: None }
+                Figures { psi, ks: None, now, missing, outside, total, median: None, histogram: None }
             }
         }
     }
@@ -407,7 +416,15 @@ fn row_pass(reference: &Reference<'_>, rows: &NewRows<'_>, progress: &Progress) 
             Ok(out)
         })
         .collect::<Result<Vec<_>>>()?;
-    let mut all = RowResults::default();
+    let k = model.classes.len();
+    let mut all = RowResults {
+        predicted: Vec::with_capacity(n),
+        probabilities: Vec::with_capacity(n * k),
+        rule: Vec::with_capacity(n),
+        unseen: Vec::with_capacity(n),
+        out_of_range: Vec::with_capacity(n),
+    };
+    // Each block's buffers are freed as they are moved, so the results are not held twice.
     for p in parts {
         all.append(p);
     }
@@ -466,10 +483,11 @@ fn envelope_pass(
 
 /// The estimated share of `rows` outside the envelope (see [`EnvelopeDrift::outside`]) and how
 /// many of them were checked.
-fn outside_share(rows: &[usize], out_of_range: &[bool], unlike: &[Option<bool>]) -> (f64, usize) {
-    let mut oor = 0usize;
+fn outside_share(rows: impl Iterator<Item = usize>, out_of_range: &[bool], unlike: &[Option<bool>]) -> (f64, usize) {
+    let (mut n, mut oor) = (0usize, 0usize);
     let (mut checked, mut far) = (0usize, 0usize);
-    for &i in rows {
+    for i in rows {
+        n += 1;
         if out_of_range.get(i).copied().unwrap_or(false) {
             oor += 1;
         } else if let Some(Some(u)) = unlike.get(i) {
@@ -477,7 +495,6 @@ fn outside_share(rows: &[usize], out_of_range: &[bool], unlike: &[Option<bool>])
             far += usize::from(*u);
         }
     }
-    let n = rows.len();
     let inside = n - oor;
     let estimate = share(oor, n) + share(inside, n) * share(far, checked);
     (estimate, checked)
@@ -557,7 +574,7 @@ pub(super) fn run(
 
     let timeline = rows.times.as_ref().and_then(|(_, t)| periods::timeline(t, settings.period, settings.bins));
     progress.set_stage("comparing the features");
-    let period_rows: Vec<Vec<usize>> = timeline.as_ref().map(|t| t.rows.clone()).unwrap_or_default();
+    let period_rows: &[Vec<usize>] = timeline.as_ref().map_or(&[], |t| t.rows.as_slice());
     let feature_progress = progress.sub(0.7, 0.9);
     let done = AtomicUsize::new(0);
     let compared: Vec<Compared> = reference
@@ -583,7 +600,7 @@ pub(super) fn run(
         .map(|(f, (fig, _))| {
             let numeric = f.spec.kind == FeatureKind::Numeric;
             let median_then = f.sorted.median().filter(|_| numeric);
-            let median_now = fig.sorted.as_ref().and_then(Sorted::median);
+            let median_now = fig.median;
             let note = if numeric { unit_note(&f.spec, median_then, median_now) } else { None };
             if let Some(text) = &note {
                 notes.push(format!("column '{}': {text}", f.spec.name));
@@ -616,14 +633,13 @@ pub(super) fn run(
                     missing_then: f.missing,
                     missing_now: fig.missing,
                 },
-                histogram: fig.sorted.as_ref().and_then(|s| Histogram::new(&f.sorted, s, settings.histogram_bins)),
+                histogram: fig.histogram.clone(),
                 note,
             }
         })
         .collect();
 
-    let all_rows: Vec<usize> = (0..n).collect();
-    let (outside, checked_rows) = outside_share(&all_rows, &results.out_of_range, &unlike);
+    let (outside, checked_rows) = outside_share(0..n, &results.out_of_range, &unlike);
     let mut envelope_features: Vec<EnvelopeFeature> = features
         .iter()
         .map(|f| EnvelopeFeature { name: f.name.clone(), outside_range_rows: f.outside_range_rows, unlike_rows: 0 })
@@ -683,7 +699,8 @@ pub(super) fn run(
                             })
                         })
                         .collect();
-                    let (outside_envelope, envelope_checked) = outside_share(prow, &results.out_of_range, &unlike);
+                    let (outside_envelope, envelope_checked) =
+                        outside_share(prow.iter().copied(), &results.out_of_range, &unlike);
                     let predicted: Vec<f64> = prow.iter().filter_map(|&i| results.predicted.get(i).copied()).collect();
                     let (prediction_psi, class_shares, prediction_quantiles) =
                         period_predictions(reference, &predicted, settings);
@@ -927,7 +944,7 @@ mod tests {
         unlike[4] = Some(false);
         unlike[5] = Some(false);
         let rows: Vec<usize> = (0..10).collect();
-        let (share, checked) = outside_share(&rows, &oor, &unlike);
+        let (share, checked) = outside_share(rows.into_iter(), &oor, &unlike);
         assert_eq!(checked, 4);
         assert!((share - (0.2 + 0.8 * 0.25)).abs() < 1e-12);
     }

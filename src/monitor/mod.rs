@@ -556,3 +556,49 @@ pub fn monitor(
     let reference = evaluate::Reference::new(project, report, training, settings, &mut notes, &progress.sub(0.0, 0.2))?;
     evaluate::run(&reference, &rows, new, settings, notes, &progress.sub(0.2, 1.0))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_psi_decides_the_level_unless_ks_thresholds_are_set() {
+        let s = MonitorSettings::default();
+        assert_eq!(s.level(0.099, Some(0.9)), DriftLevel::None, "KS does not decide by default");
+        assert_eq!(s.level(0.1, None), DriftLevel::Moderate);
+        assert_eq!(s.level(0.25, None), DriftLevel::Major);
+        let ks = MonitorSettings { ks_moderate: Some(0.05), ks_major: Some(0.2), ..MonitorSettings::default() };
+        assert_eq!(ks.level(0.01, Some(0.06)), DriftLevel::Moderate);
+        assert_eq!(ks.level(0.12, Some(0.3)), DriftLevel::Major, "the higher of the two verdicts");
+        assert!(ks.describe_levels().contains("moderate from KS 0.05, major from KS 0.2"), "{}", ks.describe_levels());
+        assert!(s.check().is_ok() && ks.check().is_ok());
+        let bad = MonitorSettings { psi_moderate: 0.3, ..MonitorSettings::default() };
+        assert!(bad.check().is_err_and(|e| e.to_string().contains("moderate (0.3)")));
+        let bad = MonitorSettings { ks_moderate: Some(0.5), ks_major: Some(0.2), ..MonitorSettings::default() };
+        assert!(bad.check().is_err());
+        assert!(MonitorSettings { bins: 1, ..MonitorSettings::default() }.check().is_err());
+        assert!(MonitorSettings { confidence: 1.0, ..MonitorSettings::default() }.check().is_err());
+    }
+
+    #[test]
+    fn new_data_is_read_as_the_projects_data_was_unless_it_is_another_format() {
+        let csv =
+            crate::data::CsvOptions { delimiter: b';', decimal_comma: true, ..crate::data::CsvOptions::default() };
+        let saved = LoadOptions { csv: Some(csv), row_limit: Some(10), ..LoadOptions::default() };
+        let project = Project {
+            data: Some(crate::project::DataRef {
+                path: "plant.csv".into(),
+                size: 1,
+                sha256: String::new(),
+                options: saved.clone(),
+                relative: None,
+            }),
+            ..Project::default()
+        };
+        let got = read_options_for(&project, Path::new("week_12.csv"), b"a;b\n1,5;2\n");
+        assert_eq!(got, LoadOptions { row_limit: None, ..saved }, "the project's settings, without a preview limit");
+        let parquet = read_options_for(&project, Path::new("week_12.parquet"), b"PAR1....");
+        assert_eq!(parquet, LoadOptions::default(), "another format is detected");
+        assert_eq!(read_options_for(&Project::default(), Path::new("x.csv"), b""), LoadOptions::default());
+    }
+}

@@ -85,24 +85,24 @@ pub(super) struct Timeline {
     pub rows_without_time: usize,
 }
 
-/// Days since 1970-01-01 of a time in seconds.
-fn day_of(seconds: f64) -> Option<i64> {
-    if !seconds.is_finite() || seconds.abs() > 1e14 {
+/// Days since 1970-01-01 of a time in seconds (within ±5 million years).
+fn day_of(seconds: f64) -> Option<i32> {
+    if !seconds.is_finite() || seconds.abs() > 1.5e14 {
         return None;
     }
-    #[allow(clippy::cast_possible_truncation)] // bounded above
-    Some((seconds / 86_400.0).floor() as i64)
+    #[allow(clippy::cast_possible_truncation)] // bounded above: at most 1.7e9 days
+    Some((seconds / 86_400.0).floor() as i32)
 }
 
-fn date_of(day: i64) -> Option<NaiveDate> {
-    NaiveDate::from_ymd_opt(1970, 1, 1)?.checked_add_signed(chrono::TimeDelta::try_days(day)?)
+fn date_of(day: i32) -> Option<NaiveDate> {
+    NaiveDate::from_ymd_opt(1970, 1, 1)?.checked_add_signed(chrono::TimeDelta::try_days(i64::from(day))?)
 }
 
 /// The rows of each period of `times` (seconds); `None` when periods are off or no row has a
 /// time.
 pub(super) fn timeline(times: &[f64], choice: PeriodChoice, bins: usize) -> Option<Timeline> {
-    let days: Vec<Option<i64>> = times.iter().map(|&t| day_of(t)).collect();
-    let mut day_counts: BTreeMap<i64, usize> = BTreeMap::new();
+    let days: Vec<Option<i32>> = times.iter().map(|&t| day_of(t)).collect();
+    let mut day_counts: BTreeMap<i32, usize> = BTreeMap::new();
     for d in days.iter().flatten() {
         *day_counts.entry(*d).or_default() += 1;
     }
@@ -110,7 +110,7 @@ pub(super) fn timeline(times: &[f64], choice: PeriodChoice, bins: usize) -> Opti
         return None;
     }
     // Period start of every distinct day, per unit.
-    let starts_for = |unit: PeriodUnit| -> BTreeMap<i64, NaiveDate> {
+    let starts_for = |unit: PeriodUnit| -> BTreeMap<i32, NaiveDate> {
         day_counts.keys().filter_map(|&d| Some((d, unit.start(date_of(d)?)))).collect()
     };
     let unit = match choice {
@@ -141,7 +141,7 @@ pub(super) fn timeline(times: &[f64], choice: PeriodChoice, bins: usize) -> Opti
         s.dedup();
         s
     };
-    let index_of: HashMap<i64, usize> =
+    let index_of: HashMap<i32, usize> =
         start_of_day.iter().filter_map(|(&d, s)| Some((d, distinct.binary_search(s).ok()?))).collect();
     let mut rows: Vec<Vec<usize>> = vec![Vec::new(); distinct.len()];
     let mut rows_without_time = 0;

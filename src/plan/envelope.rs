@@ -342,10 +342,18 @@ mod tests {
         let far = env.check(&[30.0, 40.0]);
         assert!(far.out_of_range.iter().all(|r| r.far) && far.out_of_range.len() == 2);
         assert!(far.warning(&[spec("x", 0.0, 10.0), spec("y", 10.0, 20.0)]).is_some_and(|w| w.contains("far outside")));
-        // The feature that differs most from the nearest training row is named.
-        let gaps = env.nearest_gaps(&[9.0, 11.0]);
-        assert!(gaps[1] > gaps[0], "{gaps:?}");
         // About 1 % of the reference rows themselves score above the threshold.
         assert!(env.scores.iter().filter(|&&s| s > env.threshold).count() <= 4);
+    }
+
+    #[test]
+    fn the_gaps_to_the_nearest_training_row_name_the_feature_that_differs() {
+        // A 20 × 20 grid; a row above it differs from its nearest neighbour (5, 19) in y only.
+        let rows: Vec<[f64; 2]> = (0..400).map(|i| [f64::from(i % 20), f64::from(i / 20)]).collect();
+        let raw = Matrix::from_rows(&rows, 2).expect("rows");
+        let env = Envelope::fit(&[spec("x", 0.0, 19.0), spec("y", 0.0, 19.0)], &raw, 5, 0.99);
+        let gaps = env.nearest_gaps(&[5.0, 40.0]);
+        assert_eq!(gaps[0], 0.0);
+        assert!(gaps[1] > 1.0, "{gaps:?}");
     }
 }

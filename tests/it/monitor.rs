@@ -452,3 +452,44 @@ fn a_project_whose_data_is_gone_says_what_monitoring_needs() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("needs the project's data") && err.contains("ccpp_first.csv"), "{err}");
 }
+
+#[test]
+fn new_data_is_read_with_the_projects_read_settings() {
+    // CCPP as a European export writes it: semicolons and decimal commas.
+    let dir = tempfile::tempdir().expect("dir");
+    let all = Csv::read(&fixture("datasets/ccpp.csv"));
+    let european = |csv: &Csv, name: &str| {
+        let mut text = csv.header.join(";");
+        text.push('\n');
+        for r in &csv.rows {
+            text.push_str(&r.iter().map(|c| c.replace('.', ",")).collect::<Vec<_>>().join(";"));
+            text.push('\n');
+        }
+        let path = dir.path().join(name);
+        std::fs::write(&path, text).expect("write");
+        path
+    };
+    let first = european(&all.subset(|i| i % 2 == 0), "even.csv");
+    let rest = european(&all.subset(|i| i % 2 == 1), "odd.csv");
+    let project = dir.path().join("ccpp.glassbox");
+    run_ok(&[
+        "train",
+        s(&first),
+        "--target",
+        "PE",
+        "--delimiter",
+        ";",
+        "--decimal-comma",
+        "--max-depth",
+        "4",
+        "--out",
+        s(&project),
+    ]);
+    let (report, err) = monitor_json(&project, &rest, &[]);
+    assert!(!err.contains("text"), "every column read as numbers: {err}");
+    for f in report["features"].as_array().expect("features") {
+        assert_eq!(f["kind"], "numeric", "{f}");
+        assert_eq!(f["drift"], "none", "{f}");
+    }
+    assert_eq!(report["metrics"]["metrics"][0]["key"], "mae");
+}
