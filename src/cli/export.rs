@@ -124,7 +124,8 @@ pub(super) fn run(args: &ExportArgs) -> anyhow::Result<()> {
         }),
     };
     let data = &loaded.prepared.data;
-    let plan = ExportPlan::new(&loaded.report, data, rules.as_ref(), &params, loaded.project.data.as_ref())?;
+    let mut plan = ExportPlan::new(&loaded.report, data, rules.as_ref(), &params, loaded.project.data.as_ref())?;
+    plan.note_appended(&loaded.project.appended);
     let safe_default = match &args.safe_default {
         None => None,
         Some(text) => Some(match plan.task {

@@ -484,7 +484,10 @@ fn plan(
     };
     let own = project.load_data(&Progress::new()).and_then(|ds| RuleData::new(report, &ds));
     match own {
-        Ok(data) => ExportPlan::new(report, &data, saved, &params, project.data.as_ref()),
+        Ok(data) => ExportPlan::new(report, &data, saved, &params, project.data.as_ref()).map(|mut plan| {
+            plan.note_appended(&project.appended);
+            plan
+        }),
         Err(e) => {
             notes.push(format!(
                 "{label}'s own data could not be read ({e}); its rules and Structured Text are built on the rows \

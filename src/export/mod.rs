@@ -340,6 +340,25 @@ pub struct ExportPlan {
 }
 
 impl ExportPlan {
+    /// Names in the header the data files whose rows were appended to the first (a project
+    /// retrained with new rows), each with its SHA-256, after the first file.
+    pub fn note_appended(&mut self, appended: &[DataRef]) {
+        if appended.is_empty() {
+            return;
+        }
+        let name = |d: &DataRef| {
+            d.path.file_name().map_or_else(|| "file not recorded".to_owned(), |n| n.to_string_lossy().into_owned())
+        };
+        let mut text = self.facts.data_file.clone().unwrap_or_else(|| "file not recorded".to_owned());
+        if let Some(hash) = self.facts.data_sha256.take() {
+            text = format!("{text}, SHA-256 {hash}");
+        }
+        for d in appended {
+            text = format!("{text}, then the rows of {}, SHA-256 {}", name(d), d.sha256);
+        }
+        self.facts.data_file = Some(text);
+    }
+
     /// A plan for `report`'s model on its data: the PLC code follows `rules` when given, else the
     /// tree (for an SVM, a surrogate tree fitted with `surrogate_params`).
     ///

@@ -363,6 +363,13 @@ fn retraining_on_the_same_data_or_on_appended_rows_gives_the_same_model_byte_for
     // The appended project reads both files again for its rules (its rows are numbered through both).
     let rules = ok(&[os("rules"), appended.as_os_str()]);
     assert!(rules.contains("Rule 1:"), "{rules}");
+    // Its PLC code names both files in its header.
+    let st = export_st(&appended, d, "appended.st");
+    let data_line = st.lines().find(|l| l.trim_start().starts_with("Data: ")).expect("data line");
+    assert!(
+        data_line.contains("first.csv, SHA-256 ") && data_line.contains("then the rows of second.csv, SHA-256 "),
+        "{data_line}"
+    );
     // Moved together with its data, it still finds both files.
     let moved = d.join("moved");
     std::fs::create_dir(&moved).expect("dir");
