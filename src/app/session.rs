@@ -84,6 +84,20 @@ impl Session {
                 }
             }
             Edit::SetReport(report) => {
+                // The model it replaces (and its rules) stays in the project's history, where it
+                // can be restored; the new one gets its entry, dated now.
+                if let Some(old) = self.report.take() {
+                    self.kept.data.clone_from(&self.data_ref);
+                    self.kept.model = Some((*old).clone());
+                    self.kept.rule_set = self.rule_set.as_deref().cloned();
+                    self.kept.replace_model(
+                        (*report).clone(),
+                        crate::project::history::Origin::Trained,
+                        crate::project::history::clock_date(),
+                    );
+                    self.kept.model = None;
+                    self.kept.rule_set = None;
+                }
                 self.report = Some(report);
                 self.report_id += 1;
                 // Rules, scenarios' predictions and plans' scores came from the old model.
@@ -139,5 +153,45 @@ impl Session {
             || self.dataset.as_ref().map_or_else(String::new, |d| d.name.clone()),
             |n| n.to_string_lossy().into_owned(),
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::data::{Column, ColumnKind, Role};
+    use crate::model::ModelParams;
+    use crate::model::cart::TreeParams;
+    use crate::model::train::{TrainSettings, train};
+
+    fn report(ds: &Dataset, depth: u16) -> Arc<TrainingReport> {
+        let params = ModelParams::Tree(TreeParams { max_depth: Some(depth), ..TreeParams::default() });
+        let settings = TrainSettings { target: "y".into(), params, ..TrainSettings::default() };
+        Arc::new(train(ds, &settings, &crate::Progress::new()).expect("trains"))
+    }
+
+    #[test]
+    fn a_model_replaced_in_the_window_stays_in_the_history() {
+        let x: Vec<f64> = (0..200).map(f64::from).collect();
+        let y: Vec<f64> = x.iter().map(|v| f64::from(u8::from((v / 10.0).sin() > 0.0))).collect();
+        let mut ds = Dataset::new(
+            "t",
+            vec![
+                Column::new("x", ColumnKind::Float, x, Vec::new()),
+                Column::new("y", ColumnKind::Categorical, y, vec!["no".into(), "yes".into()]),
+            ],
+        )
+        .expect("dataset");
+        ds.set_role(1, Role::Target);
+        let (first, second) = (report(&ds, 1), report(&ds, 4));
+        let mut s = Session::with_dataset(ds, None, 0);
+        s.edit(Edit::SetReport(first.clone()));
+        s.edit(Edit::SetReport(second.clone()));
+        let p = s.project();
+        assert_eq!(p.model.as_ref(), Some(&*second));
+        assert_eq!(p.history.len(), 2, "{:?}", p.history);
+        let v1 = p.history.first().map(|v| v.number).expect("version 1");
+        assert!(p.can_restore(v1));
+        assert_eq!(p.restore(v1, None).expect("restores").model.as_ref(), Some(&*first));
     }
 }

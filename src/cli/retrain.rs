@@ -76,15 +76,7 @@ pub(super) fn recorded_date(date: Option<&str>) -> anyhow::Result<Option<String>
         let parsed = crate::export::parse_date(d).map_err(|e| crate::cli::usage!("--date: {e}"))?;
         return Ok(Some(format!("{parsed}Z")));
     }
-    let secs = match std::env::var("SOURCE_DATE_EPOCH").ok().and_then(|s| s.trim().parse::<i64>().ok()) {
-        Some(s) => s,
-        None => std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .ok()
-            .and_then(|d| i64::try_from(d.as_secs()).ok())
-            .unwrap_or(0),
-    };
-    Ok(chrono::DateTime::from_timestamp(secs, 0).map(|t| t.format("%Y-%m-%dT%H:%M:%SZ").to_string()))
+    Ok(crate::project::history::clock_date())
 }
 
 pub(super) fn run(args: &RetrainArgs) -> anyhow::Result<()> {

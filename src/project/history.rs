@@ -292,3 +292,18 @@ impl Project {
         self.history.push(entry);
     }
 }
+
+/// The date a new history entry records when none is given: `SOURCE_DATE_EPOCH` when set (for
+/// reproducible files), else the clock, in UTC as `YYYY-MM-DDTHH:MM:SSZ`. No model or exported
+/// code depends on it.
+pub fn clock_date() -> Option<String> {
+    let secs = match std::env::var("SOURCE_DATE_EPOCH").ok().and_then(|s| s.trim().parse::<i64>().ok()) {
+        Some(s) => s,
+        None => std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .ok()
+            .and_then(|d| i64::try_from(d.as_secs()).ok())
+            .unwrap_or(0),
+    };
+    chrono::DateTime::from_timestamp(secs, 0).map(|t| t.format("%Y-%m-%dT%H:%M:%SZ").to_string())
+}
