@@ -88,15 +88,13 @@ impl Session {
                 // can be restored; the new one gets its entry, dated now.
                 if let Some(old) = self.report.take() {
                     self.kept.data.clone_from(&self.data_ref);
-                    self.kept.model = Some((*old).clone());
-                    self.kept.rule_set = self.rule_set.as_deref().cloned();
-                    self.kept.replace_model(
-                        (*report).clone(),
+                    self.kept.model = Some(Arc::unwrap_or_clone(old));
+                    self.kept.rule_set = self.rule_set.take().map(Arc::unwrap_or_clone);
+                    self.kept.retire_model(
+                        &report,
                         crate::project::history::Origin::Trained,
                         crate::project::history::clock_date(),
                     );
-                    self.kept.model = None;
-                    self.kept.rule_set = None;
                 }
                 self.report = Some(report);
                 self.report_id += 1;

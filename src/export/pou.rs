@@ -265,6 +265,8 @@ pub(super) struct Frame {
     pub inputs: Vec<Var>,
     pub outputs: Vec<Var>,
     pub locals: Vec<Var>,
+    /// The input variable of each feature.
+    pub ids: Vec<String>,
     /// The local copy of each input the logic reads (missing inputs filled in).
     pub used: Vec<String>,
     /// The statements that check and copy the inputs.
@@ -300,7 +302,7 @@ pub(super) fn frame(plan: &ExportPlan, options: &ExportOptions, reserved: &[&str
     let input_checks = std::mem::take(&mut body.out);
     body.outputs(safe);
     let output_copy = body.out;
-    Ok(Frame { name, date, safe, inputs, outputs, locals, used, input_checks, output_copy })
+    Ok(Frame { name, date, safe, inputs, outputs, locals, ids, used, input_checks, output_copy })
 }
 
 /// Builds the function block for `plan`.
@@ -311,9 +313,8 @@ pub(super) fn frame(plan: &ExportPlan, options: &ExportOptions, reserved: &[&str
 pub fn build(plan: &ExportPlan, options: &ExportOptions) -> Result<Pou> {
     let frame = frame(plan, options, &[])?;
     let ty = options.real_type;
-    let ids: Vec<String> = frame.inputs.iter().map(|v| v.name.clone()).collect();
     let mut body =
-        Body { out: frame.input_checks, ty, plan, ids: &ids, used: &frame.used, conflicts: Vec::new(), moved: 0 };
+        Body { out: frame.input_checks, ty, plan, ids: &frame.ids, used: &frame.used, conflicts: Vec::new(), moved: 0 };
     match plan.logic {
         LogicSource::Tree => body.tree(0, 0)?,
         LogicSource::Rules => body.rules(),

@@ -17,6 +17,7 @@
 use std::fmt::Write as _;
 use std::ops::{Add, Div, Mul, Sub};
 
+use rayon::prelude::*;
 use serde::Serialize;
 
 use super::ident::comment_text;
@@ -27,7 +28,7 @@ use crate::error::{Error, Result};
 use crate::model::pipeline::FeatureKind;
 use crate::model::svm::{BinarySvm, KernelFn, KernelKind, Platt};
 use crate::model::train::{Evaluation, TrainingReport};
-use crate::model::{Estimator, Task, TrainedModel};
+use crate::model::{Estimator, Prediction, Task, TrainedModel};
 
 /// Names the SVM logic declares (kept free of the inputs' identifiers).
 const RESERVED: [&str; 30] = [
@@ -491,43 +492,56 @@ fn used_row(plan: &ExportPlan, raw: &[f64]) -> Vec<f64> {
         .collect()
 }
 
-/// Runs the block in `T` on every row of the plan and compares it with the model.
-fn deviation<T: PlcReal>(plan: &ExportPlan, logic: &SvmLogic, model: &TrainedModel, floor: f64) -> Deviation {
-    let rows = plan.rows.train.rows().chain(plan.rows.test.rows());
-    let mut d = Deviation { largest: 0.0, class_differences: 0, largest_gap_where_different: 0.0, tolerance: 0.0 };
-    for raw in rows {
-        let used = used_row(plan, raw);
-        // The PLC's inputs are of the block's type.
-        let typed: Vec<f64> = used.iter().map(|&v| T::of(v).get()).collect();
-        let (decision, second) = logic.eval::<T>(&typed);
-        let p = model.predict_row(&used);
-        match logic.task {
-            Task::Regression => d.largest = d.largest.max((decision - p.value).abs()),
-            Task::Classification => {
-                #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
-                let class = decision as usize;
-                let model_p = p.probabilities.get(class).copied().unwrap_or(0.0);
-                d.largest = d.largest.max((second - model_p).abs());
-                if decision != p.value {
-                    d.class_differences += 1;
-                    let mut sorted = p.probabilities.clone();
-                    sorted.sort_by(|a, b| b.total_cmp(a));
-                    let gap = sorted.first().copied().unwrap_or(0.0) - sorted.get(1).copied().unwrap_or(0.0);
-                    d.largest_gap_where_different = d.largest_gap_where_different.max(gap);
+/// Runs the block in `T` on the filled-in rows `used` and compares it with the model's
+/// predictions `model` of the same rows (in parallel; the largest difference and the count do not
+/// depend on the order).
+fn deviation<T: PlcReal>(logic: &SvmLogic, used: &[Vec<f64>], model: &[Prediction], floor: f64) -> Deviation {
+    // Per row: the difference, and for a changed class the gap between the model's top two.
+    let per_row: Vec<(f64, Option<f64>)> = used
+        .par_iter()
+        .zip(model)
+        .map(|(used, p)| {
+            // The PLC's inputs are of the block's type.
+            let typed: Vec<f64> = used.iter().map(|&v| T::of(v).get()).collect();
+            let (decision, second) = logic.eval::<T>(&typed);
+            match logic.task {
+                Task::Regression => ((decision - p.value).abs(), None),
+                Task::Classification => {
+                    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+                    let class = decision as usize;
+                    let model_p = p.probabilities.get(class).copied().unwrap_or(0.0);
+                    let gap = (decision != p.value).then(|| {
+                        let mut sorted = p.probabilities.clone();
+                        sorted.sort_by(|a, b| b.total_cmp(a));
+                        sorted.first().copied().unwrap_or(0.0) - sorted.get(1).copied().unwrap_or(0.0)
+                    });
+                    ((second - model_p).abs(), gap)
                 }
             }
+        })
+        .collect();
+    let mut d = Deviation { largest: 0.0, class_differences: 0, largest_gap_where_different: 0.0, tolerance: 0.0 };
+    for (difference, gap) in per_row {
+        d.largest = d.largest.max(difference);
+        if let Some(gap) = gap {
+            d.class_differences += 1;
+            d.largest_gap_where_different = d.largest_gap_where_different.max(gap);
         }
     }
     d.tolerance = tolerance(d.largest, floor);
     d
 }
 
-/// Checks the block in both precisions on the plan's rows.
+/// Checks the block in both precisions on the plan's training and held-out rows, against the
+/// model's predictions of them (computed once).
 pub fn check(plan: &ExportPlan, logic: &SvmLogic, model: &TrainedModel) -> SvmCheck {
+    let used: Vec<Vec<f64>> =
+        plan.rows.train.rows().chain(plan.rows.test.rows()).map(|raw| used_row(plan, raw)).collect();
+    let predictions: Vec<Prediction> = used.par_iter().map(|u| model.predict_row(u)).collect();
     SvmCheck {
-        rows: plan.rows.train.n_rows() + plan.rows.test.n_rows(),
-        real: deviation::<f32>(plan, logic, model, 1e-6),
-        lreal: deviation::<f64>(plan, logic, model, 1e-12),
+        rows: used.len(),
+        real: deviation::<f32>(logic, &used, &predictions, 1e-6),
+        lreal: deviation::<f64>(logic, &used, &predictions, 1e-12),
     }
 }
 

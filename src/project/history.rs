@@ -215,6 +215,15 @@ impl Project {
     /// as it is now ([`Project::data_refs`]), is added with `origin` and `date`. The rule set is
     /// cleared: it belonged to the earlier model.
     pub fn replace_model(&mut self, report: TrainingReport, origin: Origin, date: Option<String>) {
+        self.retire_model(&report, origin, date);
+        self.model = Some(report);
+    }
+
+    /// As [`Project::replace_model`] for a model the caller keeps elsewhere (the window's
+    /// session holds its own): the current model and rule set move into the history and the
+    /// entry for `report` is added, but `report` is not stored; the project is left without a
+    /// current model.
+    pub fn retire_model(&mut self, report: &TrainingReport, origin: Origin, date: Option<String>) {
         self.reconcile_history(super::VERSION);
         let old_rules = self.rule_set.take();
         if let Some(old) = self.model.take()
@@ -224,8 +233,7 @@ impl Project {
             last.rule_set = old_rules;
         }
         let number = self.next_version_number();
-        self.history.push(ModelVersion::describe(number, &report, self.data_refs(), origin, date));
-        self.model = Some(report);
+        self.history.push(ModelVersion::describe(number, report, self.data_refs(), origin, date));
     }
 
     /// Adds the history entry for the current model when the history lacks it: a project

@@ -2,7 +2,6 @@
 //! changed copy of it) monitored through the engine and through `glassbox monitor`.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use glassbox::Progress;
 use glassbox::data::{LoadOptions, load_file};
@@ -11,6 +10,7 @@ use glassbox::project::Project;
 use serde_json::Value;
 
 use crate::fixture;
+use crate::plan::{glassbox, run_ok};
 
 /// A CSV file as text cells (the datasets used here quote nothing).
 #[derive(Clone)]
@@ -70,16 +70,6 @@ impl Csv {
         std::fs::write(path, text).expect("write");
         path.to_path_buf()
     }
-}
-
-fn glassbox(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_glassbox")).args(args).output().expect("runs")
-}
-
-fn run_ok(args: &[&str]) -> String {
-    let out = glassbox(args);
-    assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
-    String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
 fn s(p: &Path) -> &str {

@@ -15,11 +15,13 @@ use serde_json::Value;
 
 use crate::fixture;
 
-fn glassbox(args: &[&str]) -> std::process::Output {
+/// Runs the command line with `args`.
+pub fn glassbox(args: &[&str]) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_glassbox")).args(args).output().expect("runs")
 }
 
-fn run_ok(args: &[&str]) -> String {
+/// Runs the command line with `args`, which must succeed, and returns its standard output.
+pub fn run_ok(args: &[&str]) -> String {
     let out = glassbox(args);
     assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
     String::from_utf8_lossy(&out.stdout).into_owned()
