@@ -49,6 +49,8 @@ pub enum JobOutput {
     },
     /// A project's data could not be read; the user is asked for it.
     ProjectNeedsData(Box<PendingProject>),
+    /// An encrypted project did not open with the passphrase given; the user is asked again.
+    NeedsPassphrase(Box<super::files::PassphrasePrompt>),
     /// The project was saved.
     ProjectSaved(PathBuf),
     /// A panel's work finished.
@@ -78,6 +80,8 @@ pub struct GlassboxApp {
     pub pending_save: Option<(String, SaveWhat)>,
     /// A project waiting for its data file to be found.
     pub pending_project: Option<PendingProject>,
+    /// An encrypted project waiting for its passphrase.
+    pub passphrase_prompt: Option<super::files::PassphrasePrompt>,
     /// Where the session is autosaved for recovery after a crash (`None`: no autosave).
     pub recovery_path: Option<PathBuf>,
     /// True when a recovery file from an earlier session is waiting to be offered.
@@ -102,6 +106,7 @@ impl GlassboxApp {
     /// A new app that starts loading `file`, or the bundled sample when `None`.
     pub fn new(ctx: &egui::Context, prefs: Preferences, file: Option<PathBuf>) -> Self {
         theme::apply_theme(ctx, prefs.theme);
+        ctx.set_fonts(theme::font_definitions());
         let mut app = Self {
             prefs,
             session: Session::default(),
@@ -113,6 +118,7 @@ impl GlassboxApp {
             cjk_font: None,
             pending_save: None,
             pending_project: None,
+            passphrase_prompt: None,
             recovery_path: None,
             recovery_offered: false,
             close_prompt: false,
@@ -216,6 +222,8 @@ impl GlassboxApp {
             JobKind::Planner,
             JobKind::PlanLive,
             JobKind::PlanWork,
+            JobKind::Monitor,
+            JobKind::Compare,
         ]
         .into_iter()
         .filter(|&k| jobs.is_running(k))
@@ -250,7 +258,11 @@ impl GlassboxApp {
                             self.close_after_save = false;
                             "Could not save".to_owned()
                         }
-                        JobKind::Planner | JobKind::PlanLive | JobKind::PlanWork => format!("{} failed", f.title),
+                        JobKind::Planner
+                        | JobKind::PlanLive
+                        | JobKind::PlanWork
+                        | JobKind::Monitor
+                        | JobKind::Compare => format!("{} failed", f.title),
                     };
                     self.error(format!("{what}: {m}"));
                 }
@@ -286,6 +298,7 @@ impl GlassboxApp {
                 self.tab = if self.session.report.is_some() { Tab::Train } else { Tab::Data };
             }
             JobOutput::ProjectNeedsData(p) => self.pending_project = Some(*p),
+            JobOutput::NeedsPassphrase(p) => self.passphrase_prompt = Some(*p),
             JobOutput::ProjectSaved(path) => {
                 self.info(format!("Saved {}", path.display()));
                 self.prefs.remember_project(path.clone());
@@ -372,6 +385,7 @@ impl GlassboxApp {
             Command::ClearRecent => self.prefs.recent_files.clear(),
             Command::CloseImport => self.import = None,
             Command::Close(choice) => self.close(ctx, choice),
+            Command::Adopt(r) => self.adopt(*r),
             Command::OpenFileDialog
             | Command::OpenPath(_)
             | Command::Load { .. }
@@ -386,9 +400,28 @@ impl GlassboxApp {
             | Command::OpenProject(_)
             | Command::RelinkData(_)
             | Command::CancelRelink
+            | Command::OpenEncrypted
+            | Command::CancelPassphrase
             | Command::Recover
             | Command::DiscardRecovery
-            | Command::OpenPlanDialog => self.apply_file_command(ctx, command),
+            | Command::OpenPlanDialog
+            | Command::OpenMonitorDialog => self.apply_file_command(ctx, command),
+        }
+    }
+
+    /// Replaces the session with a retrained or restored project: the same project file, with
+    /// unsaved changes; the Monitor panel stays in view.
+    fn adopt(&mut self, r: super::panels::monitor::Replacement) {
+        let id = self.session.report_id + 1;
+        let mut session = Session::from_project(self.session.project_path.clone(), r.project, r.dataset, id);
+        session.dirty = true;
+        self.session = session;
+        self.panels.session_replaced(&self.session);
+        self.tab = Tab::Monitor;
+        self.panels.monitor.view = super::panels::monitor::View::Versions;
+        self.info(r.message);
+        if !r.notes.is_empty() {
+            self.error(format!("About the new data: {}", r.notes.join("; ")));
         }
     }
 

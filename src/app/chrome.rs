@@ -109,9 +109,17 @@ impl GlassboxApp {
                 .collapsible(false)
                 .anchor(egui::Align2::CENTER_CENTER, [0.0, 0.0])
                 .show(ctx, |ui| {
-                    ui.label(format!("The project {} cannot read its data:", p.path.display()));
-                    ui.colored_label(ui.visuals().warn_fg_color, &p.problem);
-                    ui.label("Give the data file's current location:");
+                    if p.project.copy.is_some() && p.project.data.is_none() {
+                        ui.label(format!("{} is a model-only copy: it holds no data.", p.path.display()));
+                        ui.label(
+                            "Give a data file with the model's columns to work with it (its metrics stay those of the \
+                             original project's held-out rows):",
+                        );
+                    } else {
+                        ui.label(format!("The project {} cannot read its data:", p.path.display()));
+                        ui.colored_label(ui.visuals().warn_fg_color, &p.problem);
+                        ui.label("Give the data file's current location:");
+                    }
                     ui.add(egui::TextEdit::singleline(&mut p.new_data).desired_width(480.0));
                     ui.horizontal(|ui| {
                         if ui.button(RichText::new("Open with this file").strong()).clicked()
@@ -124,6 +132,41 @@ impl GlassboxApp {
                         }
                     });
                 });
+        }
+        if let Some(p) = self.passphrase_prompt.as_mut() {
+            egui::Modal::new(egui::Id::unique("passphrase_prompt")).show(ctx, |ui| {
+                ui.heading("Encrypted project");
+                let name = p.path.as_ref().map_or_else(
+                    || "The unsaved work of the last session".to_owned(),
+                    |f| format!("The project {}", f.display()),
+                );
+                ui.label(format!("{name} is encrypted. Type its passphrase to open it:"));
+                let field = ui.add(
+                    egui::TextEdit::singleline(&mut *p.text)
+                        .password(true)
+                        .hint_text("passphrase")
+                        .desired_width(360.0),
+                );
+                if p.text.is_empty() && p.problem.is_none() {
+                    field.request_focus();
+                }
+                if let Some(problem) = &p.problem {
+                    ui.colored_label(ui.visuals().error_fg_color, problem);
+                }
+                ui.label(
+                    RichText::new("It stays encrypted with this passphrase when saved. Glassbox never stores it.")
+                        .weak(),
+                );
+                let enter = field.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
+                ui.horizontal(|ui| {
+                    if ui.button(RichText::new("Open").strong()).clicked() || enter {
+                        commands.push(Command::OpenEncrypted);
+                    }
+                    if ui.button("Cancel").clicked() {
+                        commands.push(Command::CancelPassphrase);
+                    }
+                });
+            });
         }
         if self.recovery_offered {
             egui::Window::new("Recover unsaved work?")

@@ -66,6 +66,10 @@ pub enum Command {
     RelinkData(PathBuf),
     /// Forget the pending project.
     CancelRelink,
+    /// Open the encrypted project of the passphrase prompt with the passphrase typed there.
+    OpenEncrypted,
+    /// Close the passphrase prompt without opening the project.
+    CancelPassphrase,
     /// Open the recovery file left by a session that did not close cleanly.
     Recover,
     /// Delete the recovery file.
@@ -74,6 +78,11 @@ pub enum Command {
     Close(CloseChoice),
     /// Show the system dialog to pick a production plan.
     OpenPlanDialog,
+    /// Show the system dialog to pick new data to monitor.
+    OpenMonitorDialog,
+    /// Replace the session with a retrained or restored project (the project file stays the
+    /// same, now with unsaved changes).
+    Adopt(Box<super::panels::monitor::Replacement>),
     /// Change the colour scheme.
     SetTheme(ThemeChoice),
     /// Close a message.
@@ -138,6 +147,8 @@ pub enum Show {
     },
     /// A production plan file to score in the Plan panel.
     PlanFile(PathBuf),
+    /// A data file to monitor in the Monitor panel.
+    MonitorFile(PathBuf),
 }
 
 impl Show {
@@ -146,6 +157,7 @@ impl Show {
         match self {
             Self::Rows { .. } => Tab::Data,
             Self::PlanFile(_) => Tab::Plan,
+            Self::MonitorFile(_) => Tab::Monitor,
         }
     }
 }
@@ -193,11 +205,13 @@ pub enum Tab {
     Rules,
     /// What-if scenarios, counterfactuals, production plans.
     Plan,
+    /// New data against the model; model versions.
+    Monitor,
 }
 
 impl Tab {
     /// Every tab, in order.
-    pub const ALL: [Self; 5] = [Self::Data, Self::Train, Self::Explain, Self::Rules, Self::Plan];
+    pub const ALL: [Self; 6] = [Self::Data, Self::Train, Self::Explain, Self::Rules, Self::Plan, Self::Monitor];
 
     /// The tab's title.
     pub fn label(self) -> &'static str {
@@ -207,6 +221,7 @@ impl Tab {
             Self::Explain => "Explain",
             Self::Rules => "Rules & PLC export",
             Self::Plan => "Plan",
+            Self::Monitor => "Monitor",
         }
     }
 }

@@ -35,6 +35,18 @@ pub struct PendingProject {
     pub new_data: String,
 }
 
+/// An encrypted project waiting for its passphrase.
+pub struct PassphrasePrompt {
+    /// The project file (`None` for the recovery file, which opens as unsaved work).
+    pub path: Option<PathBuf>,
+    /// The file to read.
+    pub file: PathBuf,
+    /// What is typed (wiped from memory when dropped).
+    pub text: zeroize::Zeroizing<String>,
+    /// Why the last passphrase did not open it.
+    pub problem: Option<String>,
+}
+
 /// What a native file dialog was opened for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DialogPurpose {
@@ -44,6 +56,8 @@ pub enum DialogPurpose {
     Project,
     /// A production plan.
     Plan,
+    /// New data to monitor.
+    Monitor,
 }
 
 /// A plot saved as PNG: its file name and bytes, or why not.
@@ -63,6 +77,7 @@ impl GlassboxApp {
             Command::OpenFileDialog => self.open_file_dialog(ctx, DialogPurpose::Data),
             Command::OpenProjectDialog => self.open_file_dialog(ctx, DialogPurpose::Project),
             Command::OpenPlanDialog => self.open_file_dialog(ctx, DialogPurpose::Plan),
+            Command::OpenMonitorDialog => self.open_file_dialog(ctx, DialogPurpose::Monitor),
             Command::OpenPath(path) => self.open_path(ctx, path),
             Command::Load { path, options } => {
                 self.import = None;
@@ -121,6 +136,8 @@ impl GlassboxApp {
             Command::OpenProject(path) => self.open_project(ctx, Some(path), None),
             Command::RelinkData(file) => self.relink(ctx, file),
             Command::CancelRelink => self.pending_project = None,
+            Command::OpenEncrypted => self.open_encrypted(ctx),
+            Command::CancelPassphrase => self.passphrase_prompt = None,
             Command::Recover => {
                 self.recovery_offered = false;
                 if let Some(r) = self.recovery_path.clone() {
@@ -178,24 +195,38 @@ impl GlassboxApp {
     fn relink(&mut self, ctx: &egui::Context, file: PathBuf) {
         let Some(p) = self.pending_project.take() else { return };
         let mut project = p.project;
+        let copy_without_data = project.data.is_none();
         if let Some(d) = project.data.as_mut() {
-            d.path = file;
+            d.path.clone_from(&file);
             d.relative = None;
         }
         let path = p.path;
         self.start_job(
             ctx,
             JobSpec::new(JobKind::Load, "Opening project", move |prog| {
+                // A model-only copy gets the data file it is given, read as detected; its model's
+                // figures stay those of the original project.
+                if copy_without_data {
+                    project.data = Some(crate::project::DataRef::of_file(&file, LoadOptions::default())?);
+                }
                 let changed = match project.data.as_ref() {
                     Some(d) => crate::project::hash_file(&d.path).is_ok_and(|(_, h)| d.sha256 != h),
                     None => false,
                 };
                 let dataset = project.load_data_checked(false, prog)?;
-                let note = changed.then(|| {
-                    "This data file differs from the one the model was trained on (content hash). The model and its \
-                     metrics are from the original data: retrain before trusting them."
-                        .to_owned()
-                });
+                let mut notes: Vec<String> = changed
+                    .then(|| {
+                        "This data file differs from the one the model was trained on (content hash). The model and \
+                         its metrics are from the original data: retrain before trusting them."
+                            .to_owned()
+                    })
+                    .into_iter()
+                    .collect();
+                let notices = project.notices();
+                if !notices.is_empty() {
+                    notes.push(format!("This project: {}", notices.join("; ")));
+                }
+                let note = (!notes.is_empty()).then(|| notes.join(" "));
                 if let Some(d) = project.data.as_mut()
                     && let Ok(r) = crate::project::DataRef::of_file(&d.path, d.options.clone())
                 {
@@ -239,6 +270,7 @@ impl GlassboxApp {
                     self.file_dialog = None;
                     let command = match purpose {
                         DialogPurpose::Plan => Command::Show(Show::PlanFile(path)),
+                        DialogPurpose::Monitor => Command::Show(Show::MonitorFile(path)),
                         DialogPurpose::Data | DialogPurpose::Project => Command::OpenPath(path),
                     };
                     self.commands.push(command);
@@ -270,27 +302,50 @@ impl GlassboxApp {
         );
     }
 
-    /// Opens a project file (or a recovery file, `recovered`) in the background.
+    /// Opens a project file (or a recovery file, `recovered`) in the background. An encrypted
+    /// file asks for its passphrase first (unless the program was given one).
     fn open_project(&mut self, ctx: &egui::Context, path: Option<PathBuf>, recovered: Option<PathBuf>) {
         let Some(file) = path.clone().or(recovered) else { return };
+        if crate::project::crypto::remembered().is_none() && is_encrypted(&file) {
+            self.passphrase_prompt =
+                Some(PassphrasePrompt { path, file, text: zeroize::Zeroizing::new(String::new()), problem: None });
+            return;
+        }
         self.start_job(
             ctx,
             JobSpec::new(JobKind::Load, format!("Opening {}", file.display()), move |p| {
                 let project = crate::project::Project::load(&file)?;
-                match project.load_data(p) {
-                    Ok(dataset) => {
-                        Ok(JobOutput::ProjectOpened { path, project: Box::new(project), dataset, note: None })
-                    }
+                with_data(project, path, file, p)
+            }),
+        );
+    }
+
+    /// Opens the encrypted project of the passphrase prompt with the passphrase typed there; a
+    /// passphrase that does not open it brings the prompt back with the reason.
+    pub(super) fn open_encrypted(&mut self, ctx: &egui::Context) {
+        let Some(mut prompt) = self.passphrase_prompt.take() else { return };
+        let typed = std::mem::take(&mut *prompt.text);
+        let passphrase = match crate::project::crypto::Passphrase::new(typed.into_bytes()) {
+            Ok(p) => p,
+            Err(e) => {
+                prompt.problem = Some(e.to_string());
+                self.passphrase_prompt = Some(prompt);
+                return;
+            }
+        };
+        let PassphrasePrompt { path, file, .. } = prompt;
+        self.start_job(
+            ctx,
+            JobSpec::new(JobKind::Load, format!("Opening {}", file.display()), move |p| {
+                match crate::project::Project::load_with(&file, Some(&passphrase)) {
+                    Ok(project) => with_data(project, path, file, p),
                     Err(e) if e.is_cancelled() => Err(e),
-                    Err(e) => {
-                        let new_data = project.data.as_ref().map(|d| d.path.display().to_string()).unwrap_or_default();
-                        Ok(JobOutput::ProjectNeedsData(Box::new(PendingProject {
-                            path: path.unwrap_or(file),
-                            project: Box::new(project),
-                            problem: e.to_string(),
-                            new_data,
-                        })))
-                    }
+                    Err(e) => Ok(JobOutput::NeedsPassphrase(Box::new(PassphrasePrompt {
+                        path,
+                        file,
+                        text: zeroize::Zeroizing::new(String::new()),
+                        problem: Some(e.to_string()),
+                    }))),
                 }
             }),
         );
@@ -394,6 +449,10 @@ impl GlassboxApp {
                 .set_title("Open a production plan")
                 .add_filter("Production plan", &data_types)
                 .add_filter("All files", &["*"]),
+            DialogPurpose::Monitor => rfd::FileDialog::new()
+                .set_title("Open new plant data to monitor")
+                .add_filter("Plant data", &data_types)
+                .add_filter("All files", &["*"]),
         };
         // macOS wants dialogs on the main thread; elsewhere a thread keeps the window painting.
         if cfg!(target_os = "macos") {
@@ -410,5 +469,39 @@ impl GlassboxApp {
             }
         }
         self.file_dialog = Some(FileDialogJob { purpose, rx, started: Instant::now() });
+    }
+}
+
+/// True when the file at `path` is an encrypted project.
+fn is_encrypted(path: &std::path::Path) -> bool {
+    let mut head = [0u8; 16];
+    let n = std::fs::File::open(path).and_then(|mut f| std::io::Read::read(&mut f, &mut head)).unwrap_or(0);
+    crate::project::crypto::is_sealed(head.get(..n).unwrap_or(&[]))
+}
+
+/// An opened project with its data, or the request to find its data (moved, changed, or a
+/// model-only copy that has none). What the project says is missing is the note shown.
+fn with_data(
+    project: crate::project::Project,
+    path: Option<PathBuf>,
+    file: PathBuf,
+    progress: &crate::Progress,
+) -> crate::Result<JobOutput> {
+    match project.load_data(progress) {
+        Ok(dataset) => {
+            let notices = project.notices();
+            let note = (!notices.is_empty()).then(|| format!("This project: {}", notices.join("; ")));
+            Ok(JobOutput::ProjectOpened { path, project: Box::new(project), dataset, note })
+        }
+        Err(e) if e.is_cancelled() => Err(e),
+        Err(e) => {
+            let new_data = project.data.as_ref().map(|d| d.path.display().to_string()).unwrap_or_default();
+            Ok(JobOutput::ProjectNeedsData(Box::new(PendingProject {
+                path: path.unwrap_or(file),
+                project: Box::new(project),
+                problem: e.to_string(),
+                new_data,
+            })))
+        }
     }
 }

@@ -111,6 +111,10 @@ pub enum JobKind {
     PlanLive,
     /// Other planning work (sweeps, searches, plan scoring).
     PlanWork,
+    /// Monitoring new data.
+    Monitor,
+    /// Comparing two model versions.
+    Compare,
 }
 
 /// The function a job runs on its thread.

@@ -48,14 +48,22 @@ impl Session {
 
     /// The session an opened project describes (`path` is `None` for a recovered session,
     /// which counts as unsaved).
-    pub fn from_project(path: Option<PathBuf>, project: Project, dataset: Dataset, report_id: u64) -> Self {
+    pub fn from_project(
+        path: Option<PathBuf>,
+        project: Project,
+        dataset: impl Into<Arc<Dataset>>,
+        report_id: u64,
+    ) -> Self {
         let mut kept = project;
+        // The history always ends with the model in use (a project saved without a history gets
+        // its entry), so the window can list the versions without hashing the model each frame.
+        kept.record_current();
         let report = kept.model.take().map(Arc::new);
         let rule_set = kept.rule_set.take().map(Arc::new);
         let scenarios = std::mem::take(&mut kept.scenarios);
         let plans = std::mem::take(&mut kept.plans);
         Self {
-            dataset: Some(Arc::new(dataset)),
+            dataset: Some(dataset.into()),
             data_ref: kept.data.clone(),
             report,
             report_id,
@@ -87,15 +95,15 @@ impl Session {
                 // The model it replaces (and its rules) stays in the project's history, where it
                 // can be restored; the new one gets its entry, dated now.
                 if let Some(old) = self.report.take() {
-                    self.kept.data.clone_from(&self.data_ref);
                     self.kept.model = Some(Arc::unwrap_or_clone(old));
                     self.kept.rule_set = self.rule_set.take().map(Arc::unwrap_or_clone);
-                    self.kept.retire_model(
-                        &report,
-                        crate::project::history::Origin::Trained,
-                        crate::project::history::clock_date(),
-                    );
                 }
+                self.kept.data.clone_from(&self.data_ref);
+                self.kept.retire_model(
+                    &report,
+                    crate::project::history::Origin::Trained,
+                    crate::project::history::clock_date(),
+                );
                 self.report = Some(report);
                 self.report_id += 1;
                 // Rules, scenarios' predictions and plans' scores came from the old model.
@@ -120,6 +128,17 @@ impl Session {
             }
         }
         false
+    }
+
+    /// The project's model versions, oldest first; the last is the model in use (when there is
+    /// one).
+    pub fn history(&self) -> &[crate::project::history::ModelVersion] {
+        &self.kept.history
+    }
+
+    /// True when the project is saved encrypted (it was opened with a passphrase).
+    pub fn is_encrypted(&self) -> bool {
+        self.kept.sealing.is_encrypted()
     }
 
     /// Records that the session was saved to `path`.

@@ -63,13 +63,26 @@ pub fn find_cjk_font(db: &fontdb::Database) -> Option<(String, Vec<u8>, u32)> {
     })
 }
 
-/// Adds the system's CJK font as a fallback after egui's own fonts; returns its family name,
-/// or `None` when the system has none (the app then says so in the Help menu).
+/// egui's own fonts, with its monospace face (Hack) as the last fallback of the proportional
+/// family: Ubuntu Light has no arrows, and the engine's texts write threshold moves and
+/// roundings with `→`.
+pub fn font_definitions() -> egui::FontDefinitions {
+    let mut fonts = egui::FontDefinitions::default();
+    let mono = fonts.families.get(&egui::FontFamily::Monospace).and_then(|f| f.first().cloned());
+    if let Some(mono) = mono {
+        fonts.families.entry(egui::FontFamily::Proportional).or_default().push(mono);
+    }
+    fonts
+}
+
+/// Adds the system's CJK font as a fallback after egui's own fonts ([`font_definitions`]);
+/// returns its family name, or `None` when the system has none (the app then says so in the Help
+/// menu).
 pub fn install_fonts(ctx: &egui::Context) -> Option<String> {
     let mut db = fontdb::Database::new();
     db.load_system_fonts();
     let (name, bytes, index) = find_cjk_font(&db)?;
-    let mut fonts = egui::FontDefinitions::default();
+    let mut fonts = font_definitions();
     let mut data = egui::FontData::from_owned(bytes);
     data.index = index;
     fonts.font_data.insert("cjk".into(), std::sync::Arc::new(data));

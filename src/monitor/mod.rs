@@ -533,6 +533,24 @@ pub fn read_options_for(project: &Project, path: &Path, head: &[u8]) -> LoadOpti
     LoadOptions { row_limit: None, ..saved.clone() }
 }
 
+/// [`read_options_for`] the file at `path`, reading its first bytes (a file that cannot be read
+/// gets the detected settings; reading it then names the problem).
+pub fn read_options_for_file(project: &Project, path: &Path) -> LoadOptions {
+    use std::io::Read as _;
+    let mut head = vec![0u8; 256 * 1024];
+    let n = std::fs::File::open(path).and_then(|mut f| f.read(&mut head)).unwrap_or(0);
+    head.truncate(n);
+    read_options_for(project, path, &head)
+}
+
+/// Reads the new data file at `path` as [`read_options_for_file`] says.
+///
+/// # Errors
+/// When the file cannot be read (the message names it, the row and the column).
+pub fn load_new_data(project: &Project, path: &Path, progress: &Progress) -> Result<Dataset> {
+    crate::data::load_file(path, &read_options_for_file(project, path), progress)
+}
+
 /// Monitors `new` rows against the training rows of `project`'s model in `training` (the
 /// project's data, as [`Project::load_data`] reads it). The project is not changed.
 ///

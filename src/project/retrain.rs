@@ -36,6 +36,9 @@ pub struct Retrained {
     pub project: Project,
     /// Notes on the data (columns left out, values outside the earlier range, new classes).
     pub notes: Vec<String>,
+    /// The rows the new model was trained and tested on, with the project's roles (what
+    /// [`Project::load_data`] reads for the new project).
+    pub dataset: Dataset,
 }
 
 /// Retrains `project`'s model with its settings on the data file `data` (read with `options`)
@@ -94,7 +97,7 @@ pub fn retrain(
     out.copy = None;
     out.replace_model(new_report, Origin::Retrained { appended: mode == RetrainMode::Append }, date);
     progress.set(1.0);
-    Ok(Retrained { project: out, notes })
+    Ok(Retrained { project: out, notes, dataset: ds })
 }
 
 /// Gives `ds` the project's roles; a column the project never saw is left out of training

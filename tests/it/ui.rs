@@ -11,7 +11,7 @@ use glassbox::app::state::Preferences;
 use crate::fixture;
 
 /// Steps the app until `done` holds, letting background jobs finish (at most 20 s).
-fn run_until(harness: &mut Harness<'_, GlassboxApp>, done: impl Fn(&GlassboxApp) -> bool) {
+pub(crate) fn run_until(harness: &mut Harness<'_, GlassboxApp>, done: impl Fn(&GlassboxApp) -> bool) {
     let start = Instant::now();
     while !done(harness.state()) {
         assert!(start.elapsed() < Duration::from_secs(20), "timed out waiting for the app");
@@ -21,10 +21,13 @@ fn run_until(harness: &mut Harness<'_, GlassboxApp>, done: impl Fn(&GlassboxApp)
     harness.run_steps(3);
 }
 
-fn app_harness() -> Harness<'static, GlassboxApp> {
+pub(crate) fn app_harness() -> Harness<'static, GlassboxApp> {
     let ctx = egui::Context::default();
     let app = GlassboxApp::new(&ctx, Preferences::default(), None);
-    Harness::builder().with_size([1400.0, 860.0]).build_ui_state(|ui, app: &mut GlassboxApp| app.show(ui), app)
+    let h = Harness::builder().with_size([1400.0, 860.0]).build_ui_state(|ui, app: &mut GlassboxApp| app.show(ui), app);
+    // The window's fonts, as the app installs them.
+    h.ctx.set_fonts(glassbox::app::theme::font_definitions());
+    h
 }
 
 #[test]

@@ -19,6 +19,7 @@
 pub mod data;
 pub mod explain;
 pub mod import;
+pub mod monitor;
 pub mod plan;
 pub mod rules;
 pub mod train;
@@ -36,11 +37,11 @@ use super::session::Session;
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Busy {
     /// One bit per kind.
-    kinds: u8,
+    kinds: u16,
 }
 
 impl Busy {
-    fn bit(kind: JobKind) -> u8 {
+    fn bit(kind: JobKind) -> u16 {
         1 << match kind {
             JobKind::Load => 0,
             JobKind::Save => 1,
@@ -50,6 +51,8 @@ impl Busy {
             JobKind::Planner => 5,
             JobKind::PlanLive => 6,
             JobKind::PlanWork => 7,
+            JobKind::Monitor => 8,
+            JobKind::Compare => 9,
         }
     }
 
@@ -85,6 +88,8 @@ pub enum Work {
     Rules(rules::Request),
     /// Planning.
     Plan(plan::Request),
+    /// Monitoring, retraining, restoring and comparing versions.
+    Monitor(monitor::Request),
 }
 
 /// What background work hands back to its panel.
@@ -97,6 +102,8 @@ pub enum Done {
     Rules(Box<rules::RulesResult>),
     /// From the Plan panel's work.
     Plan(plan::Done),
+    /// From the Monitor panel's work.
+    Monitor(monitor::Done),
 }
 
 /// Every panel's view state.
@@ -111,6 +118,8 @@ pub struct Panels {
     pub rules: rules::RulesPanel,
     /// The Plan panel.
     pub plan: plan::PlanPanel,
+    /// The Monitor panel.
+    pub monitor: monitor::MonitorPanel,
 }
 
 impl Default for Panels {
@@ -121,6 +130,7 @@ impl Default for Panels {
             explain: explain::ExplainPanel::default(),
             rules: rules::RulesPanel::default(),
             plan: plan::PlanPanel::new(),
+            monitor: monitor::MonitorPanel::default(),
         }
     }
 }
@@ -134,6 +144,7 @@ impl Panels {
             Tab::Explain => self.explain.ui(ui, cx),
             Tab::Rules => self.rules.ui(ui, cx),
             Tab::Plan => self.plan.ui(ui, cx),
+            Tab::Monitor => self.monitor.ui(ui, cx),
         }
     }
 
@@ -145,6 +156,7 @@ impl Panels {
             Work::Explain(r) => r.job(session)?.map(Done::Explain),
             Work::Rules(r) => self.rules.job(r, session)?.map(|r| Done::Rules(Box::new(r))),
             Work::Plan(r) => self.plan.job(r, session)?.map(Done::Plan),
+            Work::Monitor(r) => self.monitor.job(r, session)?.map(Done::Monitor),
         })
     }
 
@@ -161,6 +173,7 @@ impl Panels {
             Done::Explain(d) => self.explain.receive(d, elapsed, session),
             Done::Rules(r) => self.rules.receive(*r, session, commands),
             Done::Plan(d) => self.plan.receive(d, session, commands),
+            Done::Monitor(d) => self.monitor.receive(d, elapsed, session, commands),
         }
     }
 
@@ -169,6 +182,9 @@ impl Panels {
         if matches!(kind, JobKind::Planner | JobKind::PlanLive | JobKind::PlanWork) {
             self.plan.note = Some(message.to_owned());
         }
+        if matches!(kind, JobKind::Monitor | JobKind::Compare) {
+            self.monitor.failed(message);
+        }
     }
 
     /// Has a panel show something another asked for.
@@ -176,6 +192,7 @@ impl Panels {
         match show {
             Show::Rows { label, rows } => self.data.highlight = Some((label, rows)),
             Show::PlanFile(path) => self.plan.score_file(&path),
+            Show::MonitorFile(path) => self.monitor.monitor_file(&path),
         }
     }
 
@@ -189,6 +206,7 @@ impl Panels {
         self.rules = rules::RulesPanel::default();
         self.plan = plan::PlanPanel::new();
         self.train = train::TrainPanel::default();
+        self.monitor.session_replaced();
         if let Some(r) = &session.report {
             self.train.adopt(&r.settings);
         }

@@ -1,0 +1,154 @@
+//! The Monitor panel driven through the window: new data with a shifted sensor monitored against
+//! the model, the model retrained on it, the two versions compared rule by rule, the first one
+//! restored; and bad new data named without changing the session.
+
+use std::path::{Path, PathBuf};
+
+use egui::accesskit::Role;
+use egui_kittest::kittest::Queryable as _;
+use glassbox::app::Tab;
+
+use crate::fixture;
+use crate::ui::{app_harness, run_until};
+
+/// `rows` AI4I rows spread evenly over the file (its air temperature wanders with time), with
+/// `f` applied to each row's cells (the file quotes nothing).
+fn ai4i_variant(dir: &Path, name: &str, rows: usize, f: impl Fn(&mut Vec<String>)) -> PathBuf {
+    let text = std::fs::read_to_string(fixture("datasets/ai4i2020.csv")).expect("AI4I data");
+    let mut lines = text.lines();
+    let mut header: Vec<String> = lines.next().expect("header").split(',').map(str::to_owned).collect();
+    f(&mut header);
+    let mut out = header.join(",");
+    out.push('\n');
+    for line in lines.step_by(10_000 / rows).take(rows) {
+        let mut cells: Vec<String> = line.split(',').map(str::to_owned).collect();
+        f(&mut cells);
+        out.push_str(&cells.join(","));
+        out.push('\n');
+    }
+    let path = dir.join(name);
+    std::fs::write(&path, out).expect("write");
+    path
+}
+
+/// Torque is column 6 of AI4I.
+const TORQUE: usize = 6;
+
+fn train_depth_4(h: &mut egui_kittest::Harness<'static, glassbox::app::GlassboxApp>) {
+    run_until(h, |a| a.session.dataset.is_some());
+    let ctx = h.ctx.clone();
+    let tree = glassbox::model::cart::TreeParams { max_depth: Some(4), ..Default::default() };
+    let settings = glassbox::model::train::TrainSettings {
+        target: "Machine failure".into(),
+        params: glassbox::model::ModelParams::Tree(tree),
+        ..Default::default()
+    };
+    h.state_mut().apply(&ctx, glassbox::app::Command::train(settings));
+    run_until(h, |a| a.session.report.is_some() && !a.is_training());
+}
+
+#[test]
+fn monitors_new_data_retrains_and_compares_the_versions_rule_by_rule() {
+    let dir = tempfile::tempdir().expect("dir");
+    // A gearbox that now needs 12 Nm more for the same work: every torque reading moves up.
+    let shifted = ai4i_variant(dir.path(), "torque_up.csv", 5000, |cells| {
+        if let Ok(v) = cells[TORQUE].parse::<f64>() {
+            cells[TORQUE] = format!("{:.1}", v + 12.0);
+        }
+    });
+    let mut h = app_harness();
+    train_depth_4(&mut h);
+    let first = h.state().session.report.clone().expect("model");
+
+    let ctx = h.ctx.clone();
+    h.state_mut().apply(&ctx, glassbox::app::Command::ShowTab(Tab::Monitor));
+    h.run_steps(2);
+    h.get_by_label("Model versions (1)");
+    h.state_mut().panels.monitor.path = shifted.display().to_string();
+    h.run_steps(1);
+    h.get_by_role_and_label(Role::Button, "Run monitor").click();
+    run_until(&mut h, |a| a.panels.monitor.result.is_some());
+
+    // What the panel shows is the engine's report on the same rows.
+    let report = h.state().panels.monitor.result.as_ref().map(|m| m.report.clone()).expect("report");
+    assert_eq!(report.rows, 5000);
+    let torque = report.features.iter().find(|f| f.name == "Torque [Nm]").expect("torque");
+    assert_eq!(torque.drift, glassbox::monitor::DriftLevel::Major, "{torque:?}");
+    h.get_by_label_contains(&format!("Major drift: Torque [Nm] (PSI {:.3})", torque.psi));
+    h.get_by_label_contains("torque_up.csv: 5000 new rows against 8000 training rows");
+    assert!(
+        report
+            .features
+            .iter()
+            .filter(|f| f.name != "Torque [Nm]")
+            .all(|f| f.drift == glassbox::monitor::DriftLevel::None),
+        "only torque moved: {:?}",
+        report.features.iter().map(|f| (&f.name, f.psi)).collect::<Vec<_>>()
+    );
+    // The most drifted feature is selected, with its medians then and now.
+    let selected = h.state().panels.monitor.selected.and_then(|i| report.features.get(i)).map(|f| f.name.clone());
+    assert_eq!(selected.as_deref(), Some("Torque [Nm]"));
+    let (then, now) = (torque.median_then.expect("median"), torque.median_now.expect("median"));
+    assert!((now - then - 12.0).abs() < 0.5, "medians {then} → {now}");
+    let median = |v: f64| glassbox::rules::score::significant(v, 4);
+    h.get_by_label(&format!("Median {} → {} Nm", median(then), median(now)));
+    // The target is in the new data: the metrics are there with the verdict.
+    let metrics = report.metrics.as_ref().expect("metrics");
+    h.get_by_label(&metrics.verdict);
+    assert!(!h.state().session.dirty || h.state().session.project_path.is_none(), "monitoring changes nothing");
+
+    // Retrain on the new rows alone: the old model stays as version 1.
+    h.get_by_role_and_label(Role::Button, "Retrain on this data").click();
+    run_until(&mut h, |a| a.session.history().len() == 2 && !a.is_training() && !a.is_loading());
+    assert_eq!(h.state().tab, Tab::Monitor);
+    let second = h.state().session.report.clone().expect("retrained");
+    assert_ne!(second.model, first.model);
+    assert!(h.state().session.dirty, "a retrained model is an unsaved change");
+    assert_eq!(h.state().session.dataset.as_ref().map(|d| d.n_rows()), Some(5000));
+    h.get_by_label("2 (current)");
+    h.get_by_label("retrained on new data");
+
+    // Compare version 1 with the current model on the new rows.
+    h.get_by_role_and_label(Role::Button, "Compare 1 with current").click();
+    run_until(&mut h, |a| a.panels.monitor.comparison.is_some());
+    let cmp = h.state().panels.monitor.comparison.as_ref().map(|c| c.comparison.clone()).expect("comparison");
+    let moves: Vec<String> =
+        cmp.rules.threshold_moves().map(glassbox::compare::rule_diff::ThresholdMove::describe).collect();
+    assert!(moves.iter().any(|m| m.starts_with("Torque [Nm]")), "the torque thresholds moved: {moves:?}");
+    for m in &moves {
+        h.get_by_label(m); // each once, under "Thresholds that moved"
+    }
+    h.get_by_label_contains(&format!("They decide alike on {} of 5000 rows", cmp.agreement.agree));
+    assert!(cmp.structured_text.as_ref().is_some_and(|d| !d.is_empty()), "the PLC code changed");
+
+    // Restore version 1: its model is current again, as version 3.
+    h.get_by_role_and_label(Role::Button, "Restore 1").click();
+    run_until(&mut h, |a| a.session.history().len() == 3 && !a.is_loading());
+    let restored = h.state().session.report.clone().expect("restored");
+    assert_eq!(restored.model, first.model);
+    assert_eq!(h.state().session.dataset.as_ref().map(|d| d.n_rows()), Some(10_000), "with the data it was trained on");
+    h.get_by_label("3 (current)");
+    h.get_by_label("version 1 restored");
+}
+
+#[test]
+fn new_data_without_a_feature_is_named_and_the_session_kept() {
+    let dir = tempfile::tempdir().expect("dir");
+    let no_torque = ai4i_variant(dir.path(), "no_torque.csv", 500, |cells| {
+        cells.remove(TORQUE);
+    });
+    let mut h = app_harness();
+    train_depth_4(&mut h);
+    let model = h.state().session.report.clone().expect("model");
+    let ctx = h.ctx.clone();
+    h.state_mut().apply(&ctx, glassbox::app::Command::ShowTab(Tab::Monitor));
+    h.state_mut().panels.monitor.path = no_torque.display().to_string();
+    h.run_steps(2);
+    h.get_by_role_and_label(Role::Button, "Run monitor").click();
+    run_until(&mut h, |a| a.panels.monitor.note.is_some());
+    let note = h.state().panels.monitor.note.clone().unwrap_or_default();
+    assert!(note.contains("Torque [Nm]"), "{note}");
+    assert!(h.state().panels.monitor.result.is_none());
+    assert_eq!(h.state().session.report.as_ref().map(|r| &r.model), Some(&model.model));
+    assert_eq!(h.state().session.history().len(), 1);
+}
