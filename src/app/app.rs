@@ -166,6 +166,11 @@ impl GlassboxApp {
         self.jobs.is_running(JobKind::Load)
     }
 
+    /// True while any background work runs.
+    pub fn is_busy(&self) -> bool {
+        !self.jobs.is_empty()
+    }
+
     /// True while a model is being trained or searched for.
     pub fn is_training(&self) -> bool {
         self.jobs.is_running(JobKind::Model)

@@ -159,7 +159,7 @@ impl GlassboxApp {
                 );
                 let enter = field.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
                 ui.horizontal(|ui| {
-                    if ui.button(RichText::new("Open").strong()).clicked() || enter {
+                    if ui.button(RichText::new("Open project").strong()).clicked() || enter {
                         commands.push(Command::OpenEncrypted);
                     }
                     if ui.button("Cancel").clicked() {

@@ -474,9 +474,9 @@ impl GlassboxApp {
 
 /// True when the file at `path` is an encrypted project.
 fn is_encrypted(path: &std::path::Path) -> bool {
-    let mut head = [0u8; 16];
-    let n = std::fs::File::open(path).and_then(|mut f| std::io::Read::read(&mut f, &mut head)).unwrap_or(0);
-    crate::project::crypto::is_sealed(head.get(..n).unwrap_or(&[]))
+    let mut head = vec![0u8; crate::project::crypto::MAGIC.len()];
+    std::fs::File::open(path).and_then(|mut f| std::io::Read::read_exact(&mut f, &mut head)).is_ok()
+        && crate::project::crypto::is_sealed(&head)
 }
 
 /// An opened project with its data, or the request to find its data (moved, changed, or a

@@ -152,3 +152,82 @@ fn new_data_without_a_feature_is_named_and_the_session_kept() {
     assert_eq!(h.state().session.report.as_ref().map(|r| &r.model), Some(&model.model));
     assert_eq!(h.state().session.history().len(), 1);
 }
+
+/// Trains a depth-4 tree on the sample in a window and saves it as `path`; returns the project.
+fn saved_project(path: &Path) -> glassbox::project::Project {
+    let mut h = app_harness();
+    train_depth_4(&mut h);
+    let ctx = h.ctx.clone();
+    h.state_mut().apply(&ctx, glassbox::app::Command::SaveProjectAs);
+    h.state_mut().apply(&ctx, glassbox::app::Command::SaveTo(path.to_path_buf()));
+    run_until(&mut h, |a| !a.session.dirty);
+    glassbox::project::Project::load(path).expect("saved")
+}
+
+#[test]
+fn an_encrypted_project_asks_for_its_passphrase_and_stays_encrypted() {
+    use glassbox::project::crypto::{Passphrase, is_sealed};
+    let dir = tempfile::tempdir().expect("dir");
+    let mut project = saved_project(&dir.path().join("plain.glassbox"));
+    let sealed = dir.path().join("sealed.glassbox");
+    let pass = Passphrase::new(b"night shift 3".to_vec()).expect("passphrase");
+    project.sealing = glassbox::project::Sealing(Some(std::sync::Arc::new(pass)));
+    project.save(&sealed).expect("saved encrypted");
+
+    let mut h = app_harness();
+    run_until(&mut h, |a| a.session.dataset.is_some());
+    let ctx = h.ctx.clone();
+    h.state_mut().apply(&ctx, glassbox::app::Command::OpenProject(sealed.clone()));
+    h.run_steps(2);
+    assert!(h.state().passphrase_prompt.is_some(), "the window asks instead of failing");
+    h.get_by_label_contains("is encrypted. Type its passphrase to open it");
+
+    // A wrong passphrase brings the prompt back with the reason; the open session is kept.
+    *h.state_mut().passphrase_prompt.as_mut().expect("prompt").text = "night shift 4".into();
+    h.get_by_role_and_label(Role::Button, "Open project").click();
+    run_until(&mut h, |a| !a.is_loading() && a.passphrase_prompt.as_ref().is_some_and(|p| p.problem.is_some()));
+    h.get_by_label_contains("the passphrase does not open this project");
+    assert!(h.state().session.project_path.is_none());
+
+    *h.state_mut().passphrase_prompt.as_mut().expect("prompt").text = "night shift 3".into();
+    h.get_by_role_and_label(Role::Button, "Open project").click();
+    run_until(&mut h, |a| !a.is_loading() && a.session.project_path.is_some());
+    assert!(h.state().passphrase_prompt.is_none());
+    assert_eq!(h.state().session.report.as_ref().map(|r| &r.model), project.model.as_ref().map(|r| &r.model));
+    assert!(h.state().session.is_encrypted());
+
+    // Saved again, it is still encrypted under the same passphrase.
+    h.state_mut().apply(&ctx, glassbox::app::Command::ShowTab(Tab::Monitor));
+    let ctx = h.ctx.clone();
+    h.state_mut().apply(&ctx, glassbox::app::Command::SaveProject);
+    run_until(&mut h, |a| !a.is_busy());
+    let bytes = std::fs::read(&sealed).expect("file");
+    assert!(is_sealed(&bytes), "saved encrypted");
+    assert!(!String::from_utf8_lossy(&bytes).contains("Machine failure"), "no plain text inside");
+}
+
+#[test]
+fn a_model_only_copy_opens_with_a_data_file_and_says_what_it_lacks() {
+    use glassbox::project::share::{CopyOptions, model_only};
+    let dir = tempfile::tempdir().expect("dir");
+    let project = saved_project(&dir.path().join("full.glassbox"));
+    let (copy, _) = model_only(&project, &CopyOptions::default()).expect("copy");
+    let copy_path = dir.path().join("copy.glassbox");
+    copy.save(&copy_path).expect("saved");
+
+    let mut h = app_harness();
+    run_until(&mut h, |a| a.session.dataset.is_some());
+    let ctx = h.ctx.clone();
+    h.state_mut().apply(&ctx, glassbox::app::Command::OpenProject(copy_path.clone()));
+    run_until(&mut h, |a| !a.is_loading() && a.pending_project.is_some());
+    h.get_by_label_contains("is a model-only copy: it holds no data.");
+    h.state_mut().pending_project.as_mut().expect("pending").new_data =
+        fixture("datasets/ai4i2020.csv").display().to_string();
+    h.run_steps(1);
+    h.get_by_role_and_label(Role::Button, "Open with this file").click();
+    run_until(&mut h, |a| !a.is_loading() && a.session.project_path.is_some());
+    assert_eq!(h.state().session.project_path.as_deref(), Some(copy_path.as_path()));
+    assert_eq!(h.state().session.report.as_ref().map(|r| &r.model), project.model.as_ref().map(|r| &r.model));
+    assert_eq!(h.state().session.dataset.as_ref().map(|d| d.n_rows()), Some(10_000));
+    h.get_by_label_contains("this copy holds no data");
+}
