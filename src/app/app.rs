@@ -53,6 +53,13 @@ pub enum JobOutput {
     NeedsPassphrase(Box<super::files::PassphrasePrompt>),
     /// The project was saved.
     ProjectSaved(PathBuf),
+    /// A model-only copy was written.
+    CopySaved {
+        /// Where.
+        path: PathBuf,
+        /// What it still carries.
+        notes: Vec<String>,
+    },
     /// A panel's work finished.
     Panel(Done),
 }
@@ -82,6 +89,10 @@ pub struct GlassboxApp {
     pub pending_project: Option<PendingProject>,
     /// An encrypted project waiting for its passphrase.
     pub passphrase_prompt: Option<super::files::PassphrasePrompt>,
+    /// The "Share a model-only copy" dialog, while open.
+    pub share_dialog: Option<super::share::ShareDialog>,
+    /// The "Project passphrase" dialog, while open.
+    pub passphrase_dialog: Option<super::share::PassphraseDialog>,
     /// Where the session is autosaved for recovery after a crash (`None`: no autosave).
     pub recovery_path: Option<PathBuf>,
     /// True when a recovery file from an earlier session is waiting to be offered.
@@ -119,6 +130,8 @@ impl GlassboxApp {
             pending_save: None,
             pending_project: None,
             passphrase_prompt: None,
+            share_dialog: None,
+            passphrase_dialog: None,
             recovery_path: None,
             recovery_offered: false,
             close_prompt: false,
@@ -204,6 +217,7 @@ impl GlassboxApp {
         }
         self.save_dialog_ui(&ctx, &mut commands);
         self.project_dialogs_ui(&ctx, &mut commands);
+        self.share_dialogs_ui(&ctx, &mut commands);
         if ctx.input(|i| i.viewport().close_requested()) && self.session.dirty && !self.allow_close {
             ctx.send_viewport_cmd(egui::ViewportCommand::CancelClose);
             self.close_prompt = true;
@@ -304,6 +318,7 @@ impl GlassboxApp {
             }
             JobOutput::ProjectNeedsData(p) => self.pending_project = Some(*p),
             JobOutput::NeedsPassphrase(p) => self.passphrase_prompt = Some(*p),
+            JobOutput::CopySaved { path, notes } => self.info(super::share::copy_saved_text(&path, &notes)),
             JobOutput::ProjectSaved(path) => {
                 self.info(format!("Saved {}", path.display()));
                 self.prefs.remember_project(path.clone());
@@ -391,6 +406,15 @@ impl GlassboxApp {
             Command::CloseImport => self.import = None,
             Command::Close(choice) => self.close(ctx, choice),
             Command::Adopt(r) => self.adopt(*r),
+            Command::OpenShareDialog => self.open_share_dialog(),
+            Command::SaveCopy => self.save_copy(ctx),
+            Command::OpenPassphraseDialog => self.passphrase_dialog = Some(super::share::PassphraseDialog::default()),
+            Command::SetPassphrase => self.apply_passphrase(false),
+            Command::RemovePassphrase => self.apply_passphrase(true),
+            Command::CloseShareDialogs => {
+                self.share_dialog = None;
+                self.passphrase_dialog = None;
+            }
             Command::OpenFileDialog
             | Command::OpenPath(_)
             | Command::Load { .. }

@@ -11,57 +11,77 @@ use super::command::{CloseChoice, Command, Severity, Tab};
 use super::state::ThemeChoice;
 
 impl GlassboxApp {
+    /// The File menu: data, projects, sharing, recent files.
+    fn file_menu_ui(&self, ui: &mut Ui, commands: &mut Vec<Command>) {
+        if ui.button("Open data file…").clicked() {
+            commands.push(Command::OpenFileDialog);
+        }
+        if ui.button("Open project…").clicked() {
+            commands.push(Command::OpenProjectDialog);
+        }
+        ui.menu_button("Open recent project", |ui| {
+            if self.prefs.recent_projects.is_empty() {
+                ui.label(RichText::new("No recent projects").weak());
+            }
+            for p in &self.prefs.recent_projects {
+                if ui.button(p.display().to_string()).clicked() {
+                    commands.push(Command::OpenProject(p.clone()));
+                }
+            }
+        });
+        let has_data = self.session.dataset.is_some();
+        if ui.add_enabled(has_data, egui::Button::new("Save project").shortcut_text("Ctrl+S")).clicked() {
+            commands.push(Command::SaveProject);
+        }
+        if ui.add_enabled(has_data, egui::Button::new("Save project as…")).clicked() {
+            commands.push(Command::SaveProjectAs);
+        }
+        let has_model = self.session.report.is_some();
+        if ui
+            .add_enabled(has_model, egui::Button::new("Share a model-only copy…"))
+            .on_hover_text("A project file with the model and no plant data, for a colleague or a vendor")
+            .clicked()
+        {
+            commands.push(Command::OpenShareDialog);
+        }
+        let lock =
+            if self.session.is_encrypted() { "Project passphrase (encrypted)…" } else { "Project passphrase…" };
+        if ui
+            .add_enabled(has_data, egui::Button::new(lock))
+            .on_hover_text("Encrypt the project file with a passphrase, change it or remove it")
+            .clicked()
+        {
+            commands.push(Command::OpenPassphraseDialog);
+        }
+        ui.separator();
+        ui.menu_button("Open recent", |ui| {
+            if self.prefs.recent_files.is_empty() {
+                ui.label(RichText::new("No recent files").weak());
+            }
+            for r in &self.prefs.recent_files {
+                if ui.button(r.path.display().to_string()).clicked() {
+                    commands.push(Command::Load { path: r.path.clone(), options: r.options.clone() });
+                }
+            }
+            if !self.prefs.recent_files.is_empty() {
+                ui.separator();
+                if ui.button("Clear list").clicked() {
+                    commands.push(Command::ClearRecent);
+                }
+            }
+        });
+        if ui.button("Open sample data (AI4I 2020)").clicked() {
+            commands.push(Command::LoadSample);
+        }
+        ui.separator();
+        if ui.button("Quit").clicked() {
+            ui.ctx().send_viewport_cmd(egui::ViewportCommand::Close);
+        }
+    }
+
     pub(super) fn menu_bar_ui(&mut self, ui: &mut Ui, commands: &mut Vec<Command>) {
         egui::MenuBar::new().ui(ui, |ui| {
-            ui.menu_button("File", |ui| {
-                if ui.button("Open data file…").clicked() {
-                    commands.push(Command::OpenFileDialog);
-                }
-                if ui.button("Open project…").clicked() {
-                    commands.push(Command::OpenProjectDialog);
-                }
-                ui.menu_button("Open recent project", |ui| {
-                    if self.prefs.recent_projects.is_empty() {
-                        ui.label(RichText::new("No recent projects").weak());
-                    }
-                    for p in &self.prefs.recent_projects {
-                        if ui.button(p.display().to_string()).clicked() {
-                            commands.push(Command::OpenProject(p.clone()));
-                        }
-                    }
-                });
-                let has_data = self.session.dataset.is_some();
-                if ui.add_enabled(has_data, egui::Button::new("Save project").shortcut_text("Ctrl+S")).clicked() {
-                    commands.push(Command::SaveProject);
-                }
-                if ui.add_enabled(has_data, egui::Button::new("Save project as…")).clicked() {
-                    commands.push(Command::SaveProjectAs);
-                }
-                ui.separator();
-                ui.menu_button("Open recent", |ui| {
-                    if self.prefs.recent_files.is_empty() {
-                        ui.label(RichText::new("No recent files").weak());
-                    }
-                    for r in &self.prefs.recent_files {
-                        if ui.button(r.path.display().to_string()).clicked() {
-                            commands.push(Command::Load { path: r.path.clone(), options: r.options.clone() });
-                        }
-                    }
-                    if !self.prefs.recent_files.is_empty() {
-                        ui.separator();
-                        if ui.button("Clear list").clicked() {
-                            commands.push(Command::ClearRecent);
-                        }
-                    }
-                });
-                if ui.button("Open sample data (AI4I 2020)").clicked() {
-                    commands.push(Command::LoadSample);
-                }
-                ui.separator();
-                if ui.button("Quit").clicked() {
-                    ui.ctx().send_viewport_cmd(egui::ViewportCommand::Close);
-                }
-            });
+            ui.menu_button("File", |ui| self.file_menu_ui(ui, commands));
             ui.menu_button("View", |ui| {
                 for (choice, name) in
                     [(ThemeChoice::System, "System theme"), (ThemeChoice::Light, "Light"), (ThemeChoice::Dark, "Dark")]

@@ -70,6 +70,18 @@ pub enum Command {
     OpenEncrypted,
     /// Close the passphrase prompt without opening the project.
     CancelPassphrase,
+    /// Show the dialog that writes a model-only copy.
+    OpenShareDialog,
+    /// Write the model-only copy the share dialog describes.
+    SaveCopy,
+    /// Show the dialog that sets the project's passphrase.
+    OpenPassphraseDialog,
+    /// Encrypt the project with the passphrase typed in its dialog (from the next save).
+    SetPassphrase,
+    /// Save the project unencrypted from the next save.
+    RemovePassphrase,
+    /// Close the share and passphrase dialogs.
+    CloseShareDialogs,
     /// Open the recovery file left by a session that did not close cleanly.
     Recover,
     /// Delete the recovery file.

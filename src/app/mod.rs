@@ -10,6 +10,7 @@ mod frame_log;
 pub mod jobs;
 pub mod panels;
 pub mod session;
+mod share;
 pub mod state;
 pub mod theme;
 pub mod widgets;

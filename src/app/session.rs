@@ -141,6 +141,15 @@ impl Session {
         self.kept.sealing.is_encrypted()
     }
 
+    /// Sets the passphrase the project file is saved encrypted with (`None`: saved in the
+    /// clear); returns true when that changed (an unsaved change).
+    pub fn set_passphrase(&mut self, passphrase: Option<crate::project::crypto::Passphrase>) -> bool {
+        let changed = passphrase.is_some() || self.kept.sealing.is_encrypted();
+        self.kept.sealing = crate::project::Sealing(passphrase.map(Arc::new));
+        self.dirty |= changed;
+        changed
+    }
+
     /// Records that the session was saved to `path`.
     pub fn saved(&mut self, path: PathBuf) {
         self.project_path = Some(path);

@@ -1,6 +1,7 @@
-//! The Monitor panel driven through the window: new data with a shifted sensor monitored against
-//! the model, the model retrained on it, the two versions compared rule by rule, the first one
-//! restored; and bad new data named without changing the session.
+//! After the model ships, driven through the window: new data with a shifted sensor monitored
+//! against the model in the Monitor panel, the model retrained on it, the two versions compared
+//! rule by rule, the first one restored; bad new data named without changing the session; an
+//! encrypted project and a model-only copy opened; a copy shared and a passphrase set.
 
 use std::path::{Path, PathBuf};
 
@@ -230,4 +231,60 @@ fn a_model_only_copy_opens_with_a_data_file_and_says_what_it_lacks() {
     assert_eq!(h.state().session.report.as_ref().map(|r| &r.model), project.model.as_ref().map(|r| &r.model));
     assert_eq!(h.state().session.dataset.as_ref().map(|d| d.n_rows()), Some(10_000));
     h.get_by_label_contains("this copy holds no data");
+}
+
+#[test]
+fn the_window_shares_a_model_only_copy_and_encrypts_the_project() {
+    let dir = tempfile::tempdir().expect("dir");
+    let path = dir.path().join("line3.glassbox");
+    let project = saved_project(&path);
+    let mut h = app_harness();
+    run_until(&mut h, |a| a.session.dataset.is_some());
+    let ctx = h.ctx.clone();
+    h.state_mut().apply(&ctx, glassbox::app::Command::OpenProject(path.clone()));
+    run_until(&mut h, |a| !a.is_loading() && a.session.project_path.is_some());
+
+    // A copy with neutral names, written from the File menu's dialog.
+    h.state_mut().apply(&ctx, glassbox::app::Command::OpenShareDialog);
+    h.run_steps(2);
+    let copy_path = dir.path().join("for_vendor.glassbox");
+    h.state_mut().share_dialog.as_mut().expect("dialog").path = copy_path.display().to_string();
+    h.get_by_label("replace feature names by F1 … Fn (units dropped)").click();
+    h.run_steps(1);
+    h.get_by_role_and_label(Role::Button, "Write the copy").click();
+    run_until(&mut h, |a| !a.is_busy() && a.share_dialog.is_none());
+    let copy = glassbox::project::Project::load(&copy_path).expect("the copy opens");
+    let info = copy.copy.as_ref().expect("marked as a copy");
+    assert!(info.neutral_names && copy.data.is_none());
+    let names = copy.model.as_ref().map(|m| m.model.feature_names().join(",")).unwrap_or_default();
+    assert!(names.starts_with("F1,F2"), "{names}");
+    let text = std::fs::read_to_string(&copy_path).expect("copy text");
+    assert!(!text.contains("Torque") && !text.contains("ai4i"), "no feature names or data name in the copy");
+    h.get_by_label_contains("Wrote the model-only copy");
+
+    // A passphrase, twice; the next save writes the file encrypted.
+    h.state_mut().apply(&ctx, glassbox::app::Command::OpenPassphraseDialog);
+    h.run_steps(3);
+    {
+        let d = h.state_mut().passphrase_dialog.as_mut().expect("dialog");
+        *d.text = "line 3 only".into();
+        *d.repeat = "line 3 onIy".into();
+    }
+    h.get_by_role_and_label(Role::Button, "Use this passphrase").click();
+    h.run_steps(3);
+    assert!(h.state().passphrase_dialog.as_ref().is_some_and(|d| d.problem.is_some()), "two different entries refused");
+    {
+        let d = h.state_mut().passphrase_dialog.as_mut().expect("dialog");
+        *d.text = "line 3 only".into();
+        *d.repeat = "line 3 only".into();
+    }
+    h.get_by_role_and_label(Role::Button, "Use this passphrase").click();
+    h.run_steps(2);
+    assert!(h.state().session.is_encrypted() && h.state().session.dirty);
+    h.state_mut().apply(&ctx, glassbox::app::Command::SaveProject);
+    run_until(&mut h, |a| !a.is_busy() && !a.session.dirty);
+    assert!(glassbox::project::crypto::is_sealed(&std::fs::read(&path).expect("file")));
+    let pass = glassbox::project::crypto::Passphrase::new(b"line 3 only".to_vec()).expect("passphrase");
+    let reopened = glassbox::project::Project::load_with(&path, Some(&pass)).expect("opens with the passphrase");
+    assert_eq!(reopened.model.as_ref().map(|m| &m.model), project.model.as_ref().map(|m| &m.model));
 }
