@@ -677,6 +677,7 @@ pub(super) fn run(
     }
     progress.check()?;
 
+    let train_rule_counts = rule_counts(reference.rules.rules.len() + 1, reference.train_rules.iter().copied());
     let (time, period_list) = match (&timeline, &rows.times) {
         (Some(t), Some((column, _))) => {
             let list: Vec<PeriodDrift> = t
@@ -704,6 +705,8 @@ pub(super) fn run(
                     let predicted: Vec<f64> = prow.iter().filter_map(|&i| results.predicted.get(i).copied()).collect();
                     let (prediction_psi, class_shares, prediction_quantiles) =
                         period_predictions(reference, &predicted, settings);
+                    let (rule_psi, rule_shares, rule_unseen_rows) =
+                        period_rules(&train_rule_counts, &results, prow, settings);
                     let (target_rows, pmetrics) = rows
                         .actual
                         .as_ref()
@@ -724,6 +727,9 @@ pub(super) fn run(
                         prediction_psi,
                         class_shares,
                         prediction_quantiles,
+                        rule_psi,
+                        rule_shares,
+                        rule_unseen_rows,
                         target_rows,
                         metrics: pmetrics,
                     }
@@ -880,6 +886,32 @@ fn period_predictions(
 }
 
 /// How often each rule decides training and new rows.
+/// How many of `rules` (rule indices) each of `slots` rules decides.
+fn rule_counts(slots: usize, rules: impl Iterator<Item = usize>) -> Vec<usize> {
+    let mut counts = vec![0usize; slots];
+    for r in rules {
+        if let Some(c) = counts.get_mut(r) {
+            *c += 1;
+        }
+    }
+    counts
+}
+
+/// The rules on one period's rows: the PSI of the shares each rule decides against training,
+/// those shares (rule order, the default last), and the rows decided by a rule outside the region
+/// of its training rows.
+fn period_rules(
+    train_counts: &[usize],
+    results: &RowResults,
+    rows: &[usize],
+    settings: &MonitorSettings,
+) -> (f64, Vec<f64>, usize) {
+    let now = rule_counts(train_counts.len(), rows.iter().filter_map(|&i| results.rule.get(i).copied()));
+    let unseen = rows.iter().filter(|&&i| results.unseen.get(i).copied().unwrap_or(false)).count();
+    let psi = stats::psi(train_counts, &now, (0, 0), settings.psi_floor);
+    (psi, now.iter().map(|&c| share(c, rows.len())).collect(), unseen)
+}
+
 fn rule_drift(reference: &Reference<'_>, results: &RowResults, settings: &MonitorSettings) -> RuleDrift {
     let rs = &reference.rules;
     let slots = rs.rules.len() + 1;

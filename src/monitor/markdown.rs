@@ -225,11 +225,14 @@ pub(super) fn render(r: &MonitorReport) -> String {
             }
         );
         let first_metric = r.metrics.as_ref().and_then(|m| m.metrics.first()).map(|m| (m.key.clone(), m.name.clone()));
-        out.push_str("| Period | Rows | Outside envelope | Prediction PSI | Major drift | Moderate drift |");
+        out.push_str(
+            "| Period | Rows | Outside envelope | Prediction PSI | Rule PSI | Rows outside their rule's region | Major \
+             drift | Moderate drift |",
+        );
         if let Some((_, name)) = &first_metric {
             let _ = write!(out, " {} |", cell(name));
         }
-        out.push_str("\n|---|---:|---:|---:|---|---|");
+        out.push_str("\n|---|---:|---:|---:|---:|---:|---|---|");
         if first_metric.is_some() {
             out.push_str("---:|");
         }
@@ -241,11 +244,13 @@ pub(super) fn render(r: &MonitorReport) -> String {
             };
             let _ = write!(
                 out,
-                "| {} | {} | {} | {} | {} | {} |",
+                "| {} | {} | {} | {} | {} | {} | {} | {} |",
                 cell(&p.label),
                 p.rows,
                 percent(p.outside_envelope),
                 fixed(p.prediction_psi, 3),
+                fixed(p.rule_psi, 3),
+                p.rule_unseen_rows,
                 at(DriftLevel::Major),
                 at(DriftLevel::Moderate)
             );

@@ -438,6 +438,13 @@ pub struct PeriodDrift {
     /// Regression: the 5th, 50th and 95th percentile of the period's predictions.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub prediction_quantiles: Vec<f64>,
+    /// PSI of the shares of the period's rows each rule decides, against the training rows.
+    pub rule_psi: f64,
+    /// Share of the period's rows each rule decides, in rule order, the default last (the order
+    /// of [`RuleDrift::rules`]).
+    pub rule_shares: Vec<f64>,
+    /// The period's rows decided by a rule outside the region of its own training rows.
+    pub rule_unseen_rows: usize,
     /// The period's rows with a known target.
     pub target_rows: usize,
     /// Metrics on those rows.

@@ -265,11 +265,24 @@ fn per_period_figures_show_when_the_drift_began() {
             p["features"].as_array().expect("features").iter().find(|f| f["name"] == "Torque [Nm]").expect("torque");
         let shifted = p["start"].as_str().expect("start") >= "2020-03-16";
         assert_eq!(torque["drift"] == "major", shifted, "{p}");
-        for key in ["rows", "features", "outside_envelope", "prediction_psi", "class_shares", "metrics"] {
+        for key in ["rows", "features", "outside_envelope", "prediction_psi", "class_shares", "metrics", "rule_psi"] {
             assert!(p.get(key).is_some(), "{key} missing from {p}");
         }
         assert!(p["metrics"].as_array().expect("metrics").iter().any(|m| m["key"] == "accuracy"));
+        // Every row of the period is decided by exactly one rule (or the default).
+        let shares = p["rule_shares"].as_array().expect("rule shares");
+        assert_eq!(shares.len(), report["rules"]["rules"].as_array().expect("rules").len());
+        let total: f64 = shares.iter().map(|x| x.as_f64().expect("share")).sum();
+        assert!((total - 1.0).abs() < 1e-9, "{total}");
+        // Torque moved, so the rules that test it decide other shares of the rows than in training.
+        let rule_psi = p["rule_psi"].as_f64().expect("rule psi");
+        if shifted && p["rows"].as_u64() >= Some(500) {
+            assert!(rule_psi > 0.1, "{p}");
+        }
     }
+    // The rows decided outside a rule's region add up over the periods to the whole.
+    let unseen: u64 = periods.iter().map(|p| p["rule_unseen_rows"].as_u64().expect("unseen")).sum();
+    assert_eq!(unseen, report["rules"]["unseen_rows"].as_u64().expect("unseen rows"));
     // Left to choose, 1,008 rows a week are enough for 10 bins and 144 a day are not.
     let (auto, _) = monitor_json(&project, &new_path, &[]);
     assert_eq!(auto["time"]["unit"], "week");

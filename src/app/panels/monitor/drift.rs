@@ -462,6 +462,7 @@ fn time_chart_ui(ui: &mut Ui, r: &MonitorReport, f: &FeatureDrift) {
         .collect();
     let outside: Vec<[f64; 2]> = periods.iter().enumerate().map(|(i, p)| [i as f64, p.outside_envelope]).collect();
     let noise: Vec<[f64; 2]> = periods.iter().enumerate().map(|(i, p)| [i as f64, p.psi_noise]).collect();
+    let rules: Vec<[f64; 2]> = periods.iter().enumerate().map(|(i, p)| [i as f64, p.rule_psi]).collect();
     let labels: Vec<String> = periods.iter().map(|p| p.label.clone()).collect();
     let (moderate, major) = (r.settings.psi_moderate, r.settings.psi_major);
     Plot::new(("monitor_periods", &f.name))
@@ -490,6 +491,11 @@ fn time_chart_ui(ui: &mut Ui, r: &MonitorReport, f: &FeatureDrift) {
             );
             p.line(Line::new(format!("PSI of {}", f.name), PlotPoints::from(psi)).color(NOW).width(2.0));
             p.line(Line::new("share outside the envelope", PlotPoints::from(outside)).color(THEN).width(1.5));
+            p.line(
+                Line::new("PSI of the rules' shares", PlotPoints::from(rules))
+                    .color(Color32::from_rgb(150, 100, 200))
+                    .width(1.5),
+            );
             p.line(Line::new("PSI of sampling alone", PlotPoints::from(noise)).color(Color32::GRAY));
         });
 }
