@@ -10,6 +10,7 @@ use crate::data::Dataset;
 use crate::model::train::TrainingReport;
 use crate::progress::Progress;
 use crate::project::Project;
+use crate::project::newdata::{Use, check_columns};
 use crate::rules::compute::{Prepared, SURROGATE_DEPTH, prepare, refine, surrogate_params};
 use crate::rules::round::Rounding;
 use crate::rules::score::{RuleData, decisions, same_decision};
@@ -60,6 +61,10 @@ pub struct RulesArgs {
     /// Store the rule set in the project (used by `glassbox export --from rules`).
     #[arg(long)]
     pub save: bool,
+    /// Rows to count support and confidence on, instead of the project's training rows: needed
+    /// for a model-only copy, which holds none (the file needs the model's columns and target).
+    #[arg(long, value_name = "FILE")]
+    pub data: Option<PathBuf>,
 }
 
 /// A project with its model and its rules prepared, loaded for rules and export.
@@ -72,9 +77,36 @@ pub(super) struct Loaded {
 /// Loads a project, its model and its data (checking the data is unchanged), and prepares the
 /// rules with a surrogate of `surrogate_depth` for an SVM.
 pub(super) fn load(path: &Path, surrogate_depth: u16) -> anyhow::Result<Loaded> {
+    load_for(path, surrogate_depth, None)
+}
+
+/// As [`load`], with the rules' support and confidence counted on every row of `data` (read as
+/// the project's data was) instead of the project's training rows, when given. A model-only copy
+/// holds no rows, so it needs `data`.
+pub(super) fn load_for(path: &Path, surrogate_depth: u16, data: Option<&Path>) -> anyhow::Result<Loaded> {
     let project = Project::load(path)?;
-    let report = project.trained()?.clone();
-    let ds: Dataset = project.load_data(&Progress::new())?;
+    let mut report = project.trained()?.clone();
+    let ds: Dataset = match data {
+        Some(file) => {
+            let ds = crate::monitor::load_new_data(&project, file, &Progress::new())?;
+            for note in check_columns(&report.model, &ds, file, true, Use::Predicting)? {
+                eprintln!("note: {note}");
+            }
+            // Every row of the file stands for the training rows; none is held out.
+            report.split.train = (0..ds.n_rows()).collect();
+            report.split.test.clear();
+            eprintln!("note: support and confidence are counted on the {} rows of {}", ds.n_rows(), file.display());
+            ds
+        }
+        None if project.copy.is_some() => {
+            return Err(crate::cli::usage!(
+                "{} is a model-only copy and holds no rows to count the rules' support on: give a data file with \
+                 the model's columns and its target with --data FILE",
+                path.display()
+            ));
+        }
+        None => project.load_data(&Progress::new())?,
+    };
     let prepared = prepare(&report, &ds, &surrogate_params(surrogate_depth), &Progress::new())?;
     Ok(Loaded { project, report, prepared })
 }
@@ -130,7 +162,7 @@ pub(super) fn make_rules(loaded: &Loaded, args: &RulesArgs) -> anyhow::Result<Ru
 }
 
 pub(super) fn run(args: &RulesArgs) -> anyhow::Result<()> {
-    let mut loaded = load(&args.project, args.surrogate_depth)?;
+    let mut loaded = load_for(&args.project, args.surrogate_depth, args.data.as_deref())?;
     let rs = make_rules(&loaded, args)?;
     let text = match args.format {
         RulesFormat::Json => crate::export::json::write(&rs),

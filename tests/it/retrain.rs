@@ -609,9 +609,25 @@ fn a_model_only_copy_holds_no_rows_or_paths_and_predicts_identically() {
     ok(&[os("predict"), copy.as_os_str(), os("--data"), data.as_os_str(), os("--out"), p2.as_os_str()]);
     assert_eq!(std::fs::read(&p1).expect("p1"), std::fs::read(&p2).expect("p2"));
 
-    // Opening says what is missing.
+    // Opening says what is missing; rules need rows to count support on, which a data file gives.
     let e = err(&[os("rules"), copy.as_os_str()]);
-    assert!(e.contains("this copy holds no data: metrics and explanations that need rows are unavailable"), "{e}");
+    assert!(e.contains("is a model-only copy and holds no rows") && e.contains("--data FILE"), "{e}");
+    let rules = |project: &std::path::Path, extra: &[&std::ffi::OsStr]| -> Value {
+        let mut args = vec![os("rules"), project.as_os_str(), os("--no-simplify"), os("--format"), os("json")];
+        args.extend_from_slice(extra);
+        serde_json::from_str(&ok(&args)).expect("json")
+    };
+    let (from_copy, from_original) = (rules(&copy, &[os("--data"), data.as_os_str()]), rules(&p, &[]));
+    let texts = |v: &Value| v["rules"].as_array().expect("rules").iter().map(|r| r["text"].clone()).collect::<Vec<_>>();
+    assert_eq!(texts(&from_copy), texts(&from_original), "the same tree, the same rules");
+    let support = |v: &Value| {
+        v["rules"].as_array().expect("rules").iter().map(|r| r["support"]["rows"].as_u64().expect("n")).sum::<u64>()
+    };
+    assert_eq!(
+        support(&from_copy) + from_copy["default"]["support"]["rows"].as_u64().unwrap_or(0),
+        10_000,
+        "counted on every row of the file"
+    );
     let text = ok(&[os("history"), anon.as_os_str()]);
     assert!(text.contains("holds no data") && text.contains("neutral tags (F1 … F6)"), "{text}");
     // A copy can still be compared with its original on the plant's rows.
