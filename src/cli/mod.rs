@@ -92,7 +92,8 @@ pub enum Command {
     Predict(predict::PredictArgs),
     /// Print the model's decisions as IF–THEN rules, simplified, with their fidelity.
     Rules(rules::RulesArgs),
-    /// Write the model as PLC code (Structured Text, PLCopen XML) or as JSON/CSV.
+    /// Write the model as PLC code (Structured Text, PLCopen XML, TIA Portal, TwinCAT, Studio 5000;
+    /// with its test bench on request) or as JSON/CSV.
     Export(export::ExportArgs),
     /// Explain a project's model: SHAP, LIME or permutation importance, written as CSV.
     Explain(Box<explain::ExplainArgs>),

@@ -72,23 +72,25 @@ pub(super) struct Loaded {
     pub project: Project,
     pub report: TrainingReport,
     pub prepared: Prepared,
+    /// The file the rows came from when given with `--data` (for the export's header).
+    pub rows_from: Option<crate::project::DataRef>,
 }
 
 /// Loads a project, its model and its data (checking the data is unchanged), and prepares the
 /// rules with a surrogate of `surrogate_depth` for an SVM.
-pub(super) fn load(path: &Path, surrogate_depth: u16) -> anyhow::Result<Loaded> {
-    load_for(path, surrogate_depth, None)
-}
-
-/// As [`load`], with the rules' support and confidence counted on every row of `data` (read as
-/// the project's data was) instead of the project's training rows, when given. A model-only copy
-/// holds no rows, so it needs `data`.
+///
+/// With `data`, the rules' support and confidence are counted on every row of that file (read as
+/// the project's data was) instead of the project's training rows. A model-only copy holds no
+/// rows, so it needs `data`.
 pub(super) fn load_for(path: &Path, surrogate_depth: u16, data: Option<&Path>) -> anyhow::Result<Loaded> {
     let project = Project::load(path)?;
     let mut report = project.trained()?.clone();
+    let mut rows_from = None;
     let ds: Dataset = match data {
         Some(file) => {
-            let ds = crate::monitor::load_new_data(&project, file, &Progress::new())?;
+            let options = crate::monitor::read_options_for_file(&project, file);
+            let ds = crate::data::load_file(file, &options, &Progress::new())?;
+            rows_from = Some(crate::project::DataRef::of_file(file, options)?);
             for note in check_columns(&report.model, &ds, file, true, Use::Predicting)? {
                 eprintln!("note: {note}");
             }
@@ -108,7 +110,7 @@ pub(super) fn load_for(path: &Path, surrogate_depth: u16, data: Option<&Path>) -
         None => project.load_data(&Progress::new())?,
     };
     let prepared = prepare(&report, &ds, &surrogate_params(surrogate_depth), &Progress::new())?;
-    Ok(Loaded { project, report, prepared })
+    Ok(Loaded { project, report, prepared, rows_from })
 }
 
 /// Reads `0.05` or `5%` as a share.

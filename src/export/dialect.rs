@@ -11,7 +11,7 @@ use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::ident::is_valid_identifier;
-use super::pou::{Pou, Var};
+use super::pou::{Constant, Pou, Var};
 use crate::error::{Error, Result};
 
 /// The UTF-8 byte-order mark TIA Portal, TwinCAT and Studio 5000 put at the start of the files
@@ -119,9 +119,9 @@ pub fn original(p: Piece<'_>) -> Cow<'_, str> {
     }
 }
 
-/// Every variable of the block, in declaration order: inputs, outputs, locals.
+/// Every variable of the block, in declaration order: inputs, outputs, locals, constants.
 pub fn variables(pou: &Pou) -> impl Iterator<Item = &Var> {
-    pou.inputs.iter().chain(&pou.outputs).chain(&pou.locals)
+    pou.inputs.iter().chain(&pou.outputs).chain(&pou.locals).chain(pou.constants.iter().map(|c| &c.var))
 }
 
 /// The upper-case names of the block's variables (identifiers ignore case in every target).
@@ -135,6 +135,47 @@ pub fn dword_value(text: &str) -> Option<u32> {
         Some(("16", hex)) => u32::from_str_radix(&hex.replace('_', ""), 16).ok(),
         Some(_) => None,
         None => text.parse().ok(),
+    }
+}
+
+/// The bounds and element type of an array type `ARRAY[low..high] OF T`, as the generic block
+/// and the test bench declare them; `None` for any other type.
+pub fn array_type(ty: &str) -> Option<(i64, i64, &str)> {
+    let rest = ty.strip_prefix("ARRAY[")?;
+    let (range, rest) = rest.split_once(']')?;
+    let (low, high) = range.split_once("..")?;
+    let element = rest.trim().strip_prefix("OF ")?.trim();
+    Some((low.trim().parse().ok()?, high.trim().parse().ok()?, element))
+}
+
+/// A generic literal read back: what an initial value or an array element holds.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Lit {
+    /// `REAL#…` (the `f32` widened) or `LREAL#…`.
+    Real(f64),
+    /// A whole number (`INT`, `DINT`).
+    Int(i64),
+    /// `TRUE` or `FALSE`.
+    Bool(bool),
+    /// `DWORD#…`.
+    Dword(u32),
+}
+
+/// The value of a generic literal: `REAL#1.5`, `LREAL#…`, `DWORD#16#0000000F`, `TRUE`, `-3`.
+pub fn literal(text: &str) -> Option<Lit> {
+    let t = text.trim();
+    if t.eq_ignore_ascii_case("TRUE") {
+        return Some(Lit::Bool(true));
+    }
+    if t.eq_ignore_ascii_case("FALSE") {
+        return Some(Lit::Bool(false));
+    }
+    match t.split_once('#') {
+        Some((ty, v)) if ty.eq_ignore_ascii_case("REAL") => v.parse::<f32>().ok().map(|x| Lit::Real(f64::from(x))),
+        Some((ty, v)) if ty.eq_ignore_ascii_case("LREAL") => v.parse::<f64>().ok().map(Lit::Real),
+        Some((ty, v)) if ty.eq_ignore_ascii_case("DWORD") => dword_value(v).map(Lit::Dword),
+        Some(_) => None,
+        None => t.parse().ok().map(Lit::Int),
     }
 }
 
@@ -224,7 +265,11 @@ pub fn fit_identifiers(
         inputs: vars(&pou.inputs),
         outputs: vars(&pou.outputs),
         locals: vars(&pou.locals),
-        constants: pou.constants.clone(),
+        constants: pou
+            .constants
+            .iter()
+            .map(|c| Constant { var: Var { name: rename(&c.var.name), ..c.var.clone() }, values: c.values.clone() })
+            .collect(),
         body,
         date: pou.date.clone(),
         notes: pou.notes.clone(),
@@ -265,6 +310,18 @@ mod tests {
         assert!(p.contains(&Piece::Comment(" 温度 ")));
         assert_eq!(dword_value("16#0000000F"), Some(15));
         assert_eq!(dword_value("0"), Some(0));
+    }
+
+    #[test]
+    fn array_types_and_literals_read_back() {
+        assert_eq!(array_type("ARRAY[1..57] OF INT"), Some((1, 57, "INT")));
+        assert_eq!(array_type("ARRAY[0..3] OF REAL"), Some((0, 3, "REAL")));
+        assert_eq!(array_type("REAL"), None);
+        assert_eq!(literal("REAL#0.1"), Some(Lit::Real(f64::from(0.1f32))));
+        assert_eq!(literal("LREAL#0.1"), Some(Lit::Real(0.1)));
+        assert_eq!(literal("DWORD#16#80000000"), Some(Lit::Dword(0x8000_0000)));
+        assert_eq!((literal("TRUE"), literal("-2")), (Some(Lit::Bool(true)), Some(Lit::Int(-2))));
+        assert_eq!(literal("TIME#5s"), None);
     }
 
     #[test]

@@ -4,8 +4,10 @@
 //! block also goes out in the files of three engineering tools, each written as the tool
 //! writes its own ([`dialect`]): a TIA Portal SCL source ([`scl`]), a TwinCAT POU ([`tcpou`])
 //! and a Studio 5000 Add-On Instruction ([`l5x`]). A test bench for the block ([`testbench`],
-//! from the vectors of [`vectors`]) and a cost and traceability report ([`cost`]) go with it;
-//! both evaluate the block as the PLC runs it ([`plc_eval`]).
+//! from the vectors of [`vectors`]), described once and written in each of those dialects
+//! ([`export_with_testbench`]), and a cost and traceability report ([`cost`]) go with it; both
+//! evaluate the block as the PLC runs it ([`plc_eval`]). The SVM's own decision function
+//! ([`svm_block`]) is written in the same formats, with a test bench of its own.
 //!
 //! An [`ExportPlan`] gathers everything an export needs: the decision logic (the model's tree,
 //! a surrogate tree for an SVM, or a rule set), the raw features with their training ranges,
@@ -148,6 +150,16 @@ pub struct Exported {
     pub text: String,
     /// Things worth telling the user (how literals were chosen, what was approximated).
     pub notes: Vec<String>,
+}
+
+/// A file an export writes beside the one asked for: TwinCAT keeps each POU in a file of its own,
+/// so a TwinCAT block's test bench is a second `.TcPOU` file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Companion {
+    /// Its file name (no folder), e.g. `TB_FB_Machine_failure.TcPOU`.
+    pub file_name: String,
+    /// Its content.
+    pub text: String,
 }
 
 /// Which logic the PLC code is written from.
@@ -607,6 +619,28 @@ pub fn export(plan: &ExportPlan, format: Format, options: &ExportOptions) -> Res
         Format::TreeJson => tree_json::write(plan),
         Format::TestbenchSt => testbench::write(plan, options),
         Format::Report => cost::write(plan, options),
+    }
+}
+
+/// Writes `plan`'s block in `format` with its test bench `TB_<name>` (see [`testbench`]): in the
+/// same file for Structured Text, SCL and L5X, in a [`Companion`] file for TwinCAT.
+///
+/// # Errors
+/// A format that has no test bench, or as the format's writer.
+pub fn export_with_testbench(
+    plan: &ExportPlan,
+    format: Format,
+    options: &ExportOptions,
+) -> Result<(Exported, Option<Companion>)> {
+    match format {
+        Format::StructuredText | Format::TestbenchSt => Ok((testbench::write(plan, options)?, None)),
+        Format::Scl => Ok((scl::write_with_bench(plan, options)?, None)),
+        Format::TcPou => tcpou::write_with_bench(plan, options).map(|(e, c)| (e, Some(c))),
+        Format::L5x => Ok((l5x::write_bench_with(plan, options, &l5x::L5xOptions::default())?, None)),
+        other => Err(Error::invalid(format!(
+            "a test bench is written with the block in st, scl, tcpou or l5x, not in {}",
+            other.label()
+        ))),
     }
 }
 

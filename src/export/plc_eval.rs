@@ -266,6 +266,122 @@ impl Site {
     }
 }
 
+/// How the block checks each of `plan`'s inputs in `ty`: the same checks for every block of the
+/// plan, whatever its logic (tree, rules or the SVM itself).
+pub fn input_checks(plan: &ExportPlan, ty: RealType) -> Vec<InputCheck> {
+    let real = |v: f64| value_literal(v, ty).value;
+    plan.features
+        .iter()
+        .map(|f| match f.kind {
+            FeatureKind::Numeric => {
+                InputCheck { kind: f.kind, fill: real(f.fill), low: real(f.min), high: real(f.max), n_levels: 0 }
+            }
+            FeatureKind::Categorical => InputCheck {
+                kind: f.kind,
+                fill: f.fill.max(0.0).floor(),
+                low: 0.0,
+                high: f.levels.len().saturating_sub(1) as f64,
+                n_levels: f.levels.len(),
+            },
+        })
+        .collect()
+}
+
+/// A raw data row as a block with `checks` in `ty` receives it: numbers rounded to `ty` (NaN
+/// stays NaN), category codes with −1 for a missing one.
+pub fn inputs_of(checks: &[InputCheck], ty: RealType, raw: &[f64]) -> Vec<f64> {
+    checks
+        .iter()
+        .enumerate()
+        .map(|(j, c)| {
+            let x = raw.get(j).copied().unwrap_or(f64::NAN);
+            match c.kind {
+                FeatureKind::Numeric => round(ty, x),
+                FeatureKind::Categorical if x.is_nan() => -1.0,
+                FeatureKind::Categorical => x,
+            }
+        })
+        .collect()
+}
+
+/// `x` in `ty`'s precision.
+pub fn round(ty: RealType, x: f64) -> f64 {
+    match ty {
+        #[allow(clippy::cast_possible_truncation)] // rounding to REAL is the point
+        RealType::Real => f64::from(x as f32),
+        RealType::Lreal => x,
+    }
+}
+
+/// The next number above `x` (a value of `ty`) in `ty`.
+pub fn next_up(ty: RealType, x: f64) -> f64 {
+    match ty {
+        #[allow(clippy::cast_possible_truncation)] // x is already a REAL value
+        RealType::Real => f64::from((x as f32).next_up()),
+        RealType::Lreal => x.next_up(),
+    }
+}
+
+/// The next number below `x` (a value of `ty`) in `ty`.
+pub fn next_down(ty: RealType, x: f64) -> f64 {
+    match ty {
+        #[allow(clippy::cast_possible_truncation)] // x is already a REAL value
+        RealType::Real => f64::from((x as f32).next_down()),
+        RealType::Lreal => x.next_down(),
+    }
+}
+
+/// What the input checks every block starts with make of its inputs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Screened {
+    /// The values the logic reads: the inputs, or their fills where missing.
+    pub used: Vec<f64>,
+    /// `Valid`: no input out of range.
+    pub valid: bool,
+    /// `Imputed`: an input was missing.
+    pub imputed: bool,
+    /// `Missing`, `Missing2`, …
+    pub missing: Vec<u32>,
+    /// `OutOfRange`, …
+    pub out_of_range: Vec<u32>,
+}
+
+/// Runs the input checks on inputs as the block receives them (see [`inputs_of`]).
+pub fn screen(checks: &[InputCheck], inputs: &[f64]) -> Screened {
+    let words = checks.len().div_ceil(MASK_BITS).max(1);
+    let mut s = Screened {
+        used: Vec::with_capacity(checks.len()),
+        valid: true,
+        imputed: false,
+        missing: vec![0; words],
+        out_of_range: vec![0; words],
+    };
+    for (j, c) in checks.iter().enumerate() {
+        let x = inputs.get(j).copied().unwrap_or(f64::NAN);
+        let (word, bit) = (j / MASK_BITS, 1u32 << (j % MASK_BITS));
+        let is_missing = match c.kind {
+            FeatureKind::Numeric => x.is_nan(),
+            FeatureKind::Categorical => x == -1.0,
+        };
+        if is_missing {
+            s.used.push(c.fill);
+            if let Some(m) = s.missing.get_mut(word) {
+                *m |= bit;
+            }
+        } else {
+            s.used.push(x);
+            if (x < c.low || x > c.high)
+                && let Some(m) = s.out_of_range.get_mut(word)
+            {
+                *m |= bit;
+            }
+        }
+    }
+    s.imputed = s.missing.iter().any(|&m| m != 0);
+    s.valid = s.out_of_range.iter().all(|&m| m == 0);
+    s
+}
+
 impl BlockLogic {
     /// The logic of `plan`'s block as written with `options`.
     ///
@@ -279,22 +395,7 @@ impl BlockLogic {
             Outcome::Class { index } => index as f64,
             Outcome::Value { value } => real(value),
         };
-        let checks = plan
-            .features
-            .iter()
-            .map(|f| match f.kind {
-                FeatureKind::Numeric => {
-                    InputCheck { kind: f.kind, fill: real(f.fill), low: real(f.min), high: real(f.max), n_levels: 0 }
-                }
-                FeatureKind::Categorical => InputCheck {
-                    kind: f.kind,
-                    fill: f.fill.max(0.0).floor(),
-                    low: 0.0,
-                    high: f.levels.len().saturating_sub(1) as f64,
-                    n_levels: f.levels.len(),
-                },
-            })
-            .collect();
+        let checks = input_checks(plan, ty);
         let mut b = Builder { plan, ty, sites: Vec::new(), branches: Vec::new(), conflicts: 0 };
         let logic = match plan.logic {
             LogicSource::Tree => Logic::Tree(b.tree()?),
@@ -326,45 +427,22 @@ impl BlockLogic {
     /// A raw data row as the block receives it: numbers rounded to the block's precision
     /// (NaN stays NaN), category codes with −1 for a missing one.
     pub fn inputs_of(&self, raw: &[f64]) -> Vec<f64> {
-        self.checks
-            .iter()
-            .enumerate()
-            .map(|(j, c)| {
-                let x = raw.get(j).copied().unwrap_or(f64::NAN);
-                match c.kind {
-                    FeatureKind::Numeric => self.round(x),
-                    FeatureKind::Categorical if x.is_nan() => -1.0,
-                    FeatureKind::Categorical => x,
-                }
-            })
-            .collect()
+        inputs_of(&self.checks, self.real_type, raw)
     }
 
     /// A number in the block's precision.
     pub fn round(&self, x: f64) -> f64 {
-        match self.real_type {
-            #[allow(clippy::cast_possible_truncation)] // rounding to REAL is the point
-            RealType::Real => f64::from(x as f32),
-            RealType::Lreal => x,
-        }
+        round(self.real_type, x)
     }
 
     /// The next number above `x` in the block's precision.
     pub fn next_up(&self, x: f64) -> f64 {
-        match self.real_type {
-            #[allow(clippy::cast_possible_truncation)] // x is already a REAL value
-            RealType::Real => f64::from((x as f32).next_up()),
-            RealType::Lreal => x.next_up(),
-        }
+        next_up(self.real_type, x)
     }
 
     /// The next number below `x` in the block's precision.
     pub fn next_down(&self, x: f64) -> f64 {
-        match self.real_type {
-            #[allow(clippy::cast_possible_truncation)] // x is already a REAL value
-            RealType::Real => f64::from((x as f32).next_down()),
-            RealType::Lreal => x.next_down(),
-        }
+        next_down(self.real_type, x)
     }
 
     /// Runs the block on inputs as it receives them (see [`inputs_of`](Self::inputs_of)).

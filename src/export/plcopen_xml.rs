@@ -9,7 +9,7 @@
 use std::fmt::Write as _;
 
 use super::ident::xml_escape;
-use super::pou::{Pou, Var, build};
+use super::pou::{Constant, Pou, Var, build};
 use super::structured_text::header_comment;
 use super::{ExportOptions, ExportPlan, Exported};
 use crate::error::Result;
@@ -30,16 +30,53 @@ pub fn write(plan: &ExportPlan, options: &ExportOptions) -> Result<Exported> {
     Ok(Exported { text: render(&pou), notes: pou.notes.clone() })
 }
 
+/// A type as TC6 XML writes it: `<REAL />`, or for `ARRAY[a..b] OF T`
+/// `<array><dimension lower="a" upper="b" /><baseType><T /></baseType></array>`.
+fn type_xml(ty: &str) -> String {
+    match super::dialect::array_type(ty) {
+        Some((low, high, element)) => format!(
+            "<array><dimension lower=\"{low}\" upper=\"{high}\" /><baseType>{}</baseType></array>",
+            type_xml(element)
+        ),
+        None => format!("<{} />", xml_escape(ty)),
+    }
+}
+
+fn variable(out: &mut String, v: &Var, values: Option<&[String]>) {
+    let _ = writeln!(out, "            <variable name=\"{}\">", xml_escape(&v.name));
+    let _ = writeln!(out, "              <type>{}</type>", type_xml(&v.ty));
+    if let Some(values) = values {
+        // The initial value of a constant array: one simple value per element, the literals of
+        // the Structured Text block.
+        out.push_str("              <initialValue>\n                <arrayValue>\n");
+        for value in values {
+            let _ = writeln!(out, "                  <value><simpleValue value=\"{}\" /></value>", xml_escape(value));
+        }
+        out.push_str("                </arrayValue>\n              </initialValue>\n");
+    }
+    let _ = writeln!(out, "              <documentation><xhtml:p><![CDATA[{}]]></xhtml:p></documentation>", v.comment);
+    let _ = writeln!(out, "            </variable>");
+}
+
 fn vars(out: &mut String, element: &str, vars: &[Var]) {
     let _ = writeln!(out, "          <{element}>");
     for v in vars {
-        let _ = writeln!(out, "            <variable name=\"{}\">", xml_escape(&v.name));
-        let _ = writeln!(out, "              <type><{} /></type>", xml_escape(&v.ty));
-        let _ =
-            writeln!(out, "              <documentation><xhtml:p><![CDATA[{}]]></xhtml:p></documentation>", v.comment);
-        let _ = writeln!(out, "            </variable>");
+        variable(out, v, None);
     }
     let _ = writeln!(out, "          </{element}>");
+}
+
+/// The block's constants (the SVM's support vectors and coefficients), as
+/// `<localVars constant="true">` with their initial values: `VAR CONSTANT` in TC6 XML.
+fn constants(out: &mut String, constants: &[Constant]) {
+    if constants.is_empty() {
+        return;
+    }
+    out.push_str("          <localVars constant=\"true\">\n");
+    for c in constants {
+        variable(out, &c.var, Some(&c.values));
+    }
+    out.push_str("          </localVars>\n");
 }
 
 /// Writes a built function block as a PLCopen XML project.
@@ -71,6 +108,7 @@ pub fn render(pou: &Pou) -> String {
     vars(&mut out, "inputVars", &pou.inputs);
     vars(&mut out, "outputVars", &pou.outputs);
     vars(&mut out, "localVars", &pou.locals);
+    constants(&mut out, &pou.constants);
     out.push_str("        </interface>\n");
     out.push_str("        <body>\n          <ST>\n            <xhtml:p><![CDATA[");
     out.push_str(&header_comment(pou));

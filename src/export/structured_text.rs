@@ -66,10 +66,10 @@ pub fn declaration(pou: &Pou) -> String {
 }
 
 /// Values of a constant array per line.
-const PER_LINE: usize = 8;
+pub(super) const PER_LINE: usize = 8;
 
 /// `name : ARRAY[..] OF T := [ (* comment *)` then the values, `PER_LINE` a line.
-fn constant(out: &mut String, c: &Constant) {
+pub(super) fn constant(out: &mut String, c: &Constant) {
     let _ = writeln!(out, "    {} : {} := [ (* {} *)", c.var.name, c.var.ty, c.var.comment);
     let lines: Vec<String> = c.values.chunks(PER_LINE).map(|v| format!("        {}", v.join(", "))).collect();
     out.push_str(&lines.join(",\n"));

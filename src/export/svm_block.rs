@@ -13,6 +13,12 @@
 //! Only standard ST is used: `FOR` loops over `DINT` indices, one-dimensional constant arrays,
 //! `EXP` and `ABS`; `tanh` (sigmoid kernel) is written as `1 − 2 / (EXP(2u) + 1)`, and a
 //! polynomial kernel's whole power as repeated products.
+//!
+//! [`write_in`] writes the block in PLCopen XML and the three vendor formats too (Logix, which has
+//! no `EXP`, computes `e^x` as `2.7182817 ** x`, and its check is measured that way:
+//! [`ExpForm`]), and with a test bench whose vectors are held-out rows, the edges of every
+//! input's range and missing inputs, expecting the model's own outputs within the stated
+//! tolerance ([`svm_vectors`](super::vectors::svm_vectors)).
 
 use std::fmt::Write as _;
 use std::ops::{Add, Div, Mul, Sub};
@@ -23,7 +29,7 @@ use serde::Serialize;
 use super::ident::comment_text;
 use super::literal::{RealType, value_literal};
 use super::pou::{Constant, Pou, Var, frame, header};
-use super::{ExportOptions, ExportPlan, Exported};
+use super::{Companion, ExportOptions, ExportPlan, Exported, Format};
 use crate::error::{Error, Result};
 use crate::model::pipeline::FeatureKind;
 use crate::model::svm::{BinarySvm, KernelFn, KernelKind, Platt};
@@ -120,6 +126,30 @@ pub trait PlcReal:
     fn exp(self) -> Self;
     /// `ABS`.
     fn abs(self) -> Self;
+    /// `self ** y`.
+    fn pow(self, y: Self) -> Self;
+}
+
+/// How the PLC computes `e^x`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ExpForm {
+    /// `EXP(x)`, the IEC 61131-3 standard function.
+    #[default]
+    Exp,
+    /// `E ** x` with `E` the `REAL` nearest to e ([`E_REAL`]): Logix has no `EXP`, only the
+    /// exponent operator (`docs/plc-targets.md`, section 12).
+    PowerOfE,
+}
+
+/// The `REAL` nearest to e, as the Logix block writes it (`2.7182817`).
+pub const E_REAL: f32 = std::f32::consts::E;
+
+/// `e^x` as the PLC computes it in `form`.
+fn exp_in<T: PlcReal>(x: T, form: ExpForm) -> T {
+    match form {
+        ExpForm::Exp => x.exp(),
+        ExpForm::PowerOfE => T::of(f64::from(E_REAL)).pow(x),
+    }
 }
 
 impl PlcReal for f32 {
@@ -136,6 +166,9 @@ impl PlcReal for f32 {
     fn abs(self) -> Self {
         f32::abs(self)
     }
+    fn pow(self, y: Self) -> Self {
+        self.powf(y)
+    }
 }
 
 impl PlcReal for f64 {
@@ -150,6 +183,9 @@ impl PlcReal for f64 {
     }
     fn abs(self) -> Self {
         f64::abs(self)
+    }
+    fn pow(self, y: Self) -> Self {
+        self.powf(y)
     }
 }
 
@@ -233,8 +269,13 @@ impl SvmLogic {
     /// The block's decision and second output for the filled-in inputs `used` (raw features,
     /// as the block's `_used` locals hold them), in the arithmetic of `T`, statement by
     /// statement as the block computes them.
-    #[allow(clippy::indexing_slicing)] // every index is below a length the constructor fixed
     pub fn eval<T: PlcReal>(&self, used: &[f64]) -> (f64, f64) {
+        self.eval_with::<T>(used, ExpForm::Exp)
+    }
+
+    /// [`eval`](Self::eval) with `e^x` computed in `form`, as a target without `EXP` computes it.
+    #[allow(clippy::indexing_slicing)] // every index is below a length the constructor fixed
+    pub fn eval_with<T: PlcReal>(&self, used: &[f64], form: ExpForm) -> (f64, f64) {
         let e = self.e();
         let zero = T::of(0.0);
         let one = T::of(1.0);
@@ -271,7 +312,7 @@ impl SvmLogic {
                 let mut f = T::of(machine.bias);
                 for i in machine.start..machine.end {
                     let sv = &self.sv[i * e..(i + 1) * e];
-                    let kernel = self.kernel_value::<T>(&enc, sv);
+                    let kernel = self.kernel_value::<T>(&enc, sv, form);
                     f = f + T::of(self.coef[i]) * kernel;
                 }
                 f
@@ -280,7 +321,8 @@ impl SvmLogic {
         match self.task {
             Task::Regression => (score.first().map_or(0.0, |s| s.get()), T::of(self.spread).get()),
             Task::Classification => {
-                let probs: Vec<T> = self.machines.iter().zip(&score).map(|(m, &s)| platt::<T>(m.platt, s)).collect();
+                let probs: Vec<T> =
+                    self.machines.iter().zip(&score).map(|(m, &s)| platt::<T>(m.platt, s, form)).collect();
                 if self.n_classes == 2 {
                     let p = probs.first().copied().unwrap_or(T::of(0.5));
                     let q = one - p;
@@ -292,7 +334,7 @@ impl SvmLogic {
     }
 
     /// `K(enc, sv)` as the block computes it.
-    fn kernel_value<T: PlcReal>(&self, enc: &[T], sv: &[f64]) -> T {
+    fn kernel_value<T: PlcReal>(&self, enc: &[T], sv: &[f64], form: ExpForm) -> T {
         let mut acc = T::of(0.0);
         match self.kernel.kind {
             KernelKind::Rbf => {
@@ -300,7 +342,7 @@ impl SvmLogic {
                     let diff = z - T::of(s);
                     acc = acc + diff * diff;
                 }
-                (T::of(-self.kernel.gamma) * acc).exp()
+                exp_in(T::of(-self.kernel.gamma) * acc, form)
             }
             KernelKind::Poly | KernelKind::Sigmoid | KernelKind::Linear => {
                 for (&z, &s) in enc.iter().zip(sv) {
@@ -308,7 +350,7 @@ impl SvmLogic {
                 }
                 let base = T::of(self.kernel.gamma) * acc + T::of(self.kernel.coef0);
                 if self.kernel.kind == KernelKind::Sigmoid {
-                    T::of(1.0) - T::of(2.0) / ((T::of(2.0) * base).exp() + T::of(1.0))
+                    T::of(1.0) - T::of(2.0) / (exp_in(T::of(2.0) * base, form) + T::of(1.0))
                 } else {
                     let mut pw = T::of(1.0);
                     for _ in 0..self.degree() {
@@ -403,14 +445,14 @@ impl SvmLogic {
 }
 
 /// Platt's sigmoid as the block computes it (the model's stable form).
-fn platt<T: PlcReal>(platt: Option<Platt>, f: T) -> T {
+fn platt<T: PlcReal>(platt: Option<Platt>, f: T, form: ExpForm) -> T {
     let Some(p) = platt else { return T::of(0.5) };
     let expo = T::of(p.a) * f + T::of(p.b);
     if expo >= T::of(0.0) {
-        let e = (T::of(0.0) - expo).exp();
+        let e = exp_in(T::of(0.0) - expo, form);
         e / (T::of(1.0) + e)
     } else {
-        T::of(1.0) / (T::of(1.0) + expo.exp())
+        T::of(1.0) / (T::of(1.0) + exp_in(expo, form))
     }
 }
 
@@ -495,7 +537,13 @@ fn used_row(plan: &ExportPlan, raw: &[f64]) -> Vec<f64> {
 /// Runs the block in `T` on the filled-in rows `used` and compares it with the model's
 /// predictions `model` of the same rows (in parallel; the largest difference and the count do not
 /// depend on the order).
-fn deviation<T: PlcReal>(logic: &SvmLogic, used: &[Vec<f64>], model: &[Prediction], floor: f64) -> Deviation {
+fn deviation<T: PlcReal>(
+    logic: &SvmLogic,
+    used: &[Vec<f64>],
+    model: &[Prediction],
+    floor: f64,
+    form: ExpForm,
+) -> Deviation {
     // Per row: the difference, and for a changed class the gap between the model's top two.
     let per_row: Vec<(f64, Option<f64>)> = used
         .par_iter()
@@ -503,7 +551,7 @@ fn deviation<T: PlcReal>(logic: &SvmLogic, used: &[Vec<f64>], model: &[Predictio
         .map(|(used, p)| {
             // The PLC's inputs are of the block's type.
             let typed: Vec<f64> = used.iter().map(|&v| T::of(v).get()).collect();
-            let (decision, second) = logic.eval::<T>(&typed);
+            let (decision, second) = logic.eval_with::<T>(&typed, form);
             match logic.task {
                 Task::Regression => ((decision - p.value).abs(), None),
                 Task::Classification => {
@@ -535,34 +583,181 @@ fn deviation<T: PlcReal>(logic: &SvmLogic, used: &[Vec<f64>], model: &[Predictio
 /// Checks the block in both precisions on the plan's training and held-out rows, against the
 /// model's predictions of them (computed once).
 pub fn check(plan: &ExportPlan, logic: &SvmLogic, model: &TrainedModel) -> SvmCheck {
+    check_with(plan, logic, model, ExpForm::Exp)
+}
+
+/// [`check`] for a block computing `e^x` in `form`.
+pub fn check_with(plan: &ExportPlan, logic: &SvmLogic, model: &TrainedModel, form: ExpForm) -> SvmCheck {
     let used: Vec<Vec<f64>> =
         plan.rows.train.rows().chain(plan.rows.test.rows()).map(|raw| used_row(plan, raw)).collect();
     let predictions: Vec<Prediction> = used.par_iter().map(|u| model.predict_row(u)).collect();
     SvmCheck {
         rows: used.len(),
-        real: deviation::<f32>(logic, &used, &predictions, 1e-6),
-        lreal: deviation::<f64>(logic, &used, &predictions, 1e-12),
+        real: deviation::<f32>(logic, &used, &predictions, 1e-6, form),
+        lreal: deviation::<f64>(logic, &used, &predictions, 1e-12, form),
     }
 }
 
-/// Writes the SVM block of `report`'s model for `plan` (its inputs, rows and facts).
+/// Writes the SVM block of `report`'s model for `plan` (its inputs, rows and facts) as
+/// Structured Text.
 ///
 /// # Errors
 /// When the model is not an SVM, or as [`pou::build`](super::pou::build) for the name, safe
 /// default and date.
 pub fn write(plan: &ExportPlan, report: &TrainingReport, options: &ExportOptions) -> Result<SvmExport> {
+    write_in(plan, report, options, Format::StructuredText, false).map(|(svm, _)| svm)
+}
+
+/// The SVM block of `report`'s model and the vectors of its test bench (for a bench of one's
+/// own, e.g. a few of the vectors; see [`testbench::svm_bench`](super::testbench::svm_bench)).
+///
+/// # Errors
+/// As [`write()`].
+pub fn block_and_vectors(
+    plan: &ExportPlan,
+    report: &TrainingReport,
+    options: &ExportOptions,
+) -> Result<(Pou, super::vectors::ModelVectors)> {
     let logic = SvmLogic::new(report)?;
     let check = check(plan, &logic, &report.model);
     let pou = build(plan, &logic, &check, options)?;
-    let text = super::structured_text::render(&pou);
-    let cost = cost(&logic, options.real_type, text.lines().count());
-    let mut notes = pou.notes;
+    let tolerance = match options.real_type {
+        RealType::Real => check.real.tolerance,
+        RealType::Lreal => check.lreal.tolerance,
+    };
+    let mv = super::vectors::svm_vectors(plan, &logic, &report.model, tolerance, ExpForm::Exp, options)?;
+    Ok((pou, mv))
+}
+
+/// The formats the SVM block is written in.
+pub const FORMATS: [Format; 6] =
+    [Format::StructuredText, Format::TestbenchSt, Format::PlcopenXml, Format::Scl, Format::TcPou, Format::L5x];
+
+/// Writes the SVM block of `report`'s model in `format` (one of [`FORMATS`]), with its test
+/// bench `TB_<name>` when `testbench` is set (always for [`Format::TestbenchSt`]; not in PLCopen
+/// XML): the held-out rows, edges and missing inputs of
+/// [`svm_vectors`](super::vectors::svm_vectors), compared with the model's own outputs within the
+/// tolerance the block states. Each format spells the one block its way (constant arrays:
+/// `VAR CONSTANT` in Structured Text and TwinCAT, `localVars constant="true"` in PLCopen XML,
+/// static arrays with start values in SCL, local tags with default values in Logix, whose
+/// `e^x` is `2.7182817 ** x`, checked that way). For TwinCAT the bench is a [`Companion`] file.
+/// The cost counts the lines of the Structured Text block whatever the format.
+///
+/// # Errors
+/// As [`write()`]; a format not in [`FORMATS`]; a test bench in PLCopen XML; what the format's own
+/// writer refuses (Logix: `LREAL`, names, its limits).
+pub fn write_in(
+    plan: &ExportPlan,
+    report: &TrainingReport,
+    options: &ExportOptions,
+    format: Format,
+    testbench: bool,
+) -> Result<(SvmExport, Option<Companion>)> {
+    write_in_with(plan, report, options, format, testbench, &super::l5x::L5xOptions::default())
+}
+
+/// [`write_in`] with the choices of the Logix file.
+///
+/// # Errors
+/// As [`write_in`].
+pub fn write_in_with(
+    plan: &ExportPlan,
+    report: &TrainingReport,
+    options: &ExportOptions,
+    format: Format,
+    testbench: bool,
+    l5x: &super::l5x::L5xOptions,
+) -> Result<(SvmExport, Option<Companion>)> {
+    if !FORMATS.contains(&format) {
+        return Err(Error::invalid(format!(
+            "the SVM block is written as st, testbench-st, plcopen, scl, tcpou or l5x, not as {}",
+            format.label()
+        )));
+    }
+    let testbench = testbench || format == Format::TestbenchSt;
+    if testbench && format == Format::PlcopenXml {
+        return Err(Error::invalid(
+            "a test bench is written with the block in st, scl, tcpou or l5x, not in PLCopen XML",
+        ));
+    }
+    let revision = if format == Format::L5x { Some(super::l5x::check_options(options, l5x)?) } else { None };
+    let form = if format == Format::L5x { ExpForm::PowerOfE } else { ExpForm::Exp };
+    let logic = SvmLogic::new(report)?;
+    let check = check_with(plan, &logic, &report.model, form);
+    let pou = build(plan, &logic, &check, options)?;
+    let st = super::structured_text::render(&pou);
+    let cost = cost(&logic, options.real_type, st.lines().count());
     let dev = match options.real_type {
         RealType::Real => &check.real,
         RealType::Lreal => &check.lreal,
     };
+    let mut notes = pou.notes.clone();
     notes.push(format!("checked {}", check_sentence(&logic, &check, dev, options.real_type)));
-    Ok(SvmExport { exported: Exported { text, notes }, check, cost })
+    // The block as the format names it: SCL and Logix rename what they cannot take.
+    let (pou, dialect_notes) = match format {
+        Format::Scl => super::scl::fitted(&pou, options)?,
+        Format::L5x => super::l5x::fitted(&pou, options)?,
+        _ => (pou, Vec::new()),
+    };
+    notes.extend(dialect_notes);
+    match format {
+        Format::L5x => {
+            notes.push(
+                "Logix has no EXP: the block computes e^x as 2.7182817 ** x (e as the nearest REAL), and the check \
+                 above was measured that way"
+                    .to_owned(),
+            );
+            notes.push(
+                "an Add-On Instruction's local tags cannot be constant in Logix: the support vectors and coefficients \
+                 are local tags with default values, copied into every instance (do not write to them)"
+                    .to_owned(),
+            );
+        }
+        Format::Scl => notes.push(
+            "the support vectors and coefficients are static arrays with start values, kept in the instance data \
+             block (do not write to them)"
+                .to_owned(),
+        ),
+        _ => {}
+    }
+    let bench = if testbench {
+        let mv = super::vectors::svm_vectors(plan, &logic, &report.model, dev.tolerance, form, options)?;
+        let tb = match format {
+            Format::L5x => super::l5x::bench_name(&pou.name)?,
+            _ => super::testbench::bench_name(&pou.name),
+        };
+        let bench = super::testbench::svm_bench(plan, &pou, &mv, &tb)?;
+        notes.push(super::testbench::svm_summary(&mv));
+        Some(bench)
+    } else {
+        None
+    };
+    let mut companion = None;
+    let text = match (format, &bench, revision) {
+        (Format::StructuredText | Format::TestbenchSt, Some(bench), _) => {
+            format!("{st}\n{}", super::testbench::render_bench(bench))
+        }
+        (Format::PlcopenXml, _, _) => super::plcopen_xml::render(&pou),
+        (Format::Scl, Some(bench), _) => {
+            notes.push(super::scl::bench_note(bench));
+            super::scl::render_with_bench(&pou, bench)
+        }
+        (Format::Scl, None, _) => super::scl::render(&pou),
+        (Format::TcPou, bench, _) => {
+            if let Some(bench) = bench {
+                notes.push(super::tcpou::bench_note(bench));
+                companion = Some(super::tcpou::render_bench(bench));
+            }
+            super::tcpou::render(&pou)
+        }
+        (Format::L5x, Some(bench), Some(revision)) => {
+            notes.push(super::l5x::bench_note(bench));
+            super::l5x::render_with_bench(&pou, bench, revision)?
+        }
+        (Format::L5x, None, Some(revision)) => super::l5x::render(&pou, revision)?,
+        _ => st,
+    };
+    Ok((SvmExport { exported: Exported { text, notes }, check, cost }, companion))
 }
 
 fn check_sentence(logic: &SvmLogic, check: &SvmCheck, dev: &Deviation, ty: RealType) -> String {

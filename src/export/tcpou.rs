@@ -27,6 +27,10 @@
 //! The object's `Id` is a name-based UUID (RFC 4122 version 5, SHA-1) of the block's name under
 //! [`NAMESPACE`]: the same name gives the same Id, so exports stay byte-identical and a new
 //! export of the same block replaces the old object rather than adding a second one.
+//!
+//! An object file holds one POU (every TwinCAT file read for `docs/plc-targets.md` does, and is
+//! named after it), so a test bench ([`write_with_bench`]) is a second object file,
+//! `TB_<name>.TcPOU`, to write beside the block's.
 
 use std::fmt::Write as _;
 
@@ -35,7 +39,8 @@ use uuid::Uuid;
 use super::dialect::{BOM, crlf};
 use super::pou::{Pou, build};
 use super::structured_text::declaration;
-use super::{ExportOptions, ExportPlan, Exported};
+use super::testbench::{Bench, bench_body, bench_declaration};
+use super::{Companion, ExportOptions, ExportPlan, Exported};
 use crate::error::Result;
 
 /// The namespace of the object Ids Glassbox writes: a fixed UUID chosen once for this purpose
@@ -51,25 +56,64 @@ pub fn write(plan: &ExportPlan, options: &ExportOptions) -> Result<Exported> {
     Ok(Exported { text: render(&pou), notes: pou.notes.clone() })
 }
 
+/// The `.TcPOU` file of `plan`'s function block and, as a second object file to write beside
+/// it, its test bench `TB_<name>` (see [`testbench`](super::testbench)). A TwinCAT object file
+/// holds one POU (`docs/plc-targets.md`, section 11), so the bench cannot share the block's file.
+///
+/// # Errors
+/// As [`build`] and [`testbench::tree_bench`](super::testbench::tree_bench).
+pub fn write_with_bench(plan: &ExportPlan, options: &ExportOptions) -> Result<(Exported, Companion)> {
+    let pou = build(plan, options)?;
+    let tv = super::vectors::vectors(plan, options)?;
+    let bench = super::testbench::tree_bench(plan, &pou, &tv)?;
+    let mut notes = pou.notes.clone();
+    notes.push(super::testbench::summary(&tv));
+    notes.push(bench_note(&bench));
+    Ok((Exported { text: render(&pou), notes }, render_bench(&bench)))
+}
+
+/// What the user needs to know to run the bench in TwinCAT.
+pub fn bench_note(bench: &Bench) -> String {
+    format!(
+        "the test bench {0} is an object of its own, {0}.TcPOU (a TwinCAT object file holds one POU): add both \
+         files to the PLC project, call {0} once, then read Done, Passed, Failures and FirstFailure",
+        bench.name
+    )
+}
+
 /// The object Id of a block called `name`, as TwinCAT writes Ids: lower-case hex in braces.
 pub fn object_id(name: &str) -> String {
     format!("{{{}}}", Uuid::new_v5(&NAMESPACE, name.as_bytes()).hyphenated())
 }
 
-/// Writes a built function block as a TwinCAT PLC object file.
-pub fn render(pou: &Pou) -> String {
+/// A TwinCAT object file holding one POU called `name`.
+fn object(name: &str, declaration: &str, body: &str) -> String {
     // Names are identifiers (no markup); comments and the body hold no `]]>` (see
     // `ident::comment_text`), so CDATA cannot end early.
     let mut out = String::new();
     out.push(BOM);
     out.push_str("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n");
     out.push_str("<TcPlcObject Version=\"1.1.0.1\">\n");
-    let _ = writeln!(out, "  <POU Name=\"{}\" Id=\"{}\" SpecialFunc=\"None\">", pou.name, object_id(&pou.name));
-    let _ = writeln!(out, "    <Declaration><![CDATA[{}]]></Declaration>", declaration(pou).trim_end_matches('\n'));
+    let _ = writeln!(out, "  <POU Name=\"{name}\" Id=\"{}\" SpecialFunc=\"None\">", object_id(name));
+    let _ = writeln!(out, "    <Declaration><![CDATA[{}]]></Declaration>", declaration.trim_end_matches('\n'));
     out.push_str("    <Implementation>\n");
-    let _ = writeln!(out, "      <ST><![CDATA[{}]]></ST>", pou.body.trim_end_matches('\n'));
+    let _ = writeln!(out, "      <ST><![CDATA[{}]]></ST>", body.trim_end_matches('\n'));
     out.push_str("    </Implementation>\n  </POU>\n</TcPlcObject>\n");
     crlf(&out)
+}
+
+/// Writes a built function block as a TwinCAT PLC object file.
+pub fn render(pou: &Pou) -> String {
+    object(&pou.name, &declaration(pou), &pou.body)
+}
+
+/// Writes a test bench as a TwinCAT PLC object file of its own, `TB_<name>.TcPOU`, with its
+/// declaration and statements in the generic Structured Text the `.st` bench holds.
+pub fn render_bench(bench: &Bench) -> Companion {
+    Companion {
+        file_name: format!("{}.{}", bench.name, super::Format::TcPou.extension()),
+        text: object(&bench.name, &bench_declaration(bench), &bench_body(bench)),
+    }
 }
 
 #[cfg(test)]

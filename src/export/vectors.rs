@@ -1,6 +1,6 @@
 //! Test vectors for the exported block, with the outputs the PLC must give for each: the
-//! material of the test bench ([`testbench`](super::testbench) writes it as Structured Text; a
-//! vendor target can write the same vectors in its own dialect).
+//! material of the test bench ([`testbench`](super::testbench) describes it once and each target
+//! writes it in its own dialect).
 //!
 //! The vectors are chosen to catch a block that decides otherwise than the model did when it
 //! was exported:
@@ -27,14 +27,23 @@
 //! the PLC runs it (thresholds at their literals' values, comparisons in the inputs' precision),
 //! not from the model: at a boundary the two may differ by the literal's rounding, and the PLC
 //! must reproduce the block, bit for bit.
+//!
+//! The SVM's own block has vectors of its own ([`svm_vectors`]): held-out rows, each input missing
+//! and at the edges of its range, the model's own outputs expected within the tolerance the block
+//! states.
 
 use std::collections::BTreeSet;
 
 use super::ident::comment_text;
-use super::plc_eval::{BlockLogic, Call, InputCheck, Logic, Node, Outputs, SiteOp, Test};
-use super::{ExportOptions, ExportPlan};
+use super::plc_eval::{
+    BlockLogic, Call, InputCheck, Logic, Node, Outputs, SiteOp, Test, input_checks, inputs_of, round, screen,
+};
+use super::svm_block::{ExpForm, SvmLogic};
+use super::{ExportOptions, ExportPlan, RealType};
 use crate::error::{Error, Result};
 use crate::model::pipeline::FeatureKind;
+use crate::model::{Task, TrainedModel};
+use crate::rules::Outcome;
 
 /// Held-out rows in the sample (fewer when there are fewer).
 pub const HELD_OUT_SAMPLE: usize = 16;
@@ -107,11 +116,16 @@ impl Edge {
     /// The value of an input with `check` at this edge, in the block's precision; `None` when
     /// it has no finite value (a range reaching the largest `REAL`).
     pub fn value(self, logic: &BlockLogic, check: &InputCheck) -> Option<f64> {
+        self.value_in(logic.real_type, check)
+    }
+
+    /// [`value`](Self::value) for a block in `ty`.
+    pub fn value_in(self, ty: RealType, check: &InputCheck) -> Option<f64> {
         let v = match (check.kind, self) {
             (_, Self::Min) => check.low,
             (_, Self::Max) => check.high,
-            (FeatureKind::Numeric, Self::BelowMin) => logic.next_down(check.low),
-            (FeatureKind::Numeric, Self::AboveMax) => logic.next_up(check.high),
+            (FeatureKind::Numeric, Self::BelowMin) => super::plc_eval::next_down(ty, check.low),
+            (FeatureKind::Numeric, Self::AboveMax) => super::plc_eval::next_up(ty, check.high),
             (FeatureKind::Categorical, Self::BelowMin) => -2.0,
             (FeatureKind::Categorical, Self::AboveMax) => check.high + 1.0,
         };
@@ -508,6 +522,19 @@ fn describe(plan: &ExportPlan, logic: &BlockLogic, purpose: &Purpose) -> String 
             }
             None => "a comparison".to_owned(),
         },
+        Purpose::Missing { .. } | Purpose::Range { .. } | Purpose::HeldOut { .. } => {
+            describe_input(plan, logic.real_type, &logic.checks, purpose)
+        }
+    };
+    comment_text(&text)
+}
+
+/// The purpose of a vector that puts inputs at an edge, missing, or a held-out row, in words
+/// (not yet safe for a comment).
+fn describe_input(plan: &ExportPlan, ty: RealType, checks: &[InputCheck], purpose: &Purpose) -> String {
+    let name = |j: usize| plan.features.get(j).map_or_else(|| format!("input {}", j + 1), |f| format!("'{}'", f.name));
+    let number = |x: f64| super::literal::value_literal(x, ty).text;
+    match purpose {
         Purpose::Missing { feature: Some(j) } => format!("{} missing", name(*j)),
         Purpose::Missing { feature: None } => "every input missing".to_owned(),
         Purpose::Range { feature, edge } => {
@@ -517,9 +544,9 @@ fn describe(plan: &ExportPlan, logic: &BlockLogic, purpose: &Purpose) -> String 
                 Edge::Max => "at its training maximum (last level)",
                 Edge::AboveMax => "just above its training maximum (one past the last level)",
             };
-            match feature.and_then(|j| logic.checks.get(j).map(|c| (j, c))) {
+            match feature.and_then(|j| checks.get(j).map(|c| (j, c))) {
                 Some((j, check)) => {
-                    let v = match (check.kind, edge.value(logic, check)) {
+                    let v = match (check.kind, edge.value_in(ty, check)) {
                         (FeatureKind::Numeric, Some(x)) => number(x),
                         (FeatureKind::Categorical, Some(x)) => format!("level code {x}"),
                         (_, None) => "?".to_owned(),
@@ -530,8 +557,268 @@ fn describe(plan: &ExportPlan, logic: &BlockLogic, purpose: &Purpose) -> String 
             }
         }
         Purpose::HeldOut { row } => format!("held-out row {row}"),
+        Purpose::Branch { .. } | Purpose::Boundary { .. } => String::new(),
+    }
+}
+
+/// Held-out rows in the sample of an SVM block's test bench (fewer when there are fewer).
+pub const SVM_HELD_OUT_SAMPLE: usize = 32;
+
+/// One vector of the test bench of the SVM's own block.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ModelVector {
+    /// The inputs as the block receives them (see [`TestVector::inputs`]).
+    pub inputs: Vec<f64>,
+    /// What it checks: a held-out row, an input missing or at an edge of its range.
+    pub purpose: Purpose,
+    /// What it checks and what it expects, in words safe for a comment.
+    pub description: String,
+    /// The outputs expected: the model's own decision and probability (regression: value) for
+    /// the inputs as the block receives them, or the safe default when an input is out of range.
+    pub expected: Outputs,
+}
+
+impl ModelVector {
+    /// True when a number input is NaN.
+    pub fn has_nan(&self) -> bool {
+        self.inputs.iter().any(|x| x.is_nan())
+    }
+}
+
+/// The vectors of the test bench of the SVM's own block.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ModelVectors {
+    /// `REAL` or `LREAL`.
+    pub real_type: RealType,
+    /// The tolerance the block states: `Confidence` (regression: `Prediction`) is compared as
+    /// `ABS(a - b) <= tolerance`.
+    pub tolerance: f64,
+    /// The vectors, in the order the bench runs them.
+    pub vectors: Vec<ModelVector>,
+    /// Candidates left out because the model's two most probable classes lie within twice the
+    /// tolerance there (the block may then pick the other class, rightly).
+    pub close_calls: usize,
+    /// Candidates left out because the block, as the engine runs it in the PLC's arithmetic,
+    /// lies beyond the tolerance there (none on the rows the block was measured on).
+    pub beyond: usize,
+    /// Held-out rows among the vectors.
+    pub held_out_rows: usize,
+}
+
+/// What becomes of a candidate vector.
+enum Verdict {
+    /// Kept, with these expected outputs.
+    Keep(Outputs),
+    /// The model's two most probable classes lie within twice the tolerance.
+    Close,
+    /// The block's arithmetic lies beyond the tolerance.
+    Beyond,
+}
+
+/// What a candidate vector of the SVM block is judged by.
+struct Judge<'a> {
+    plan: &'a ExportPlan,
+    logic: &'a SvmLogic,
+    model: &'a TrainedModel,
+    checks: &'a [InputCheck],
+    ty: RealType,
+    tolerance: f64,
+    form: ExpForm,
+    /// `Prediction` when an input is out of range.
+    safe: f64,
+}
+
+impl Judge<'_> {
+    /// `|a - b| <= tolerance` as the bench computes it, in its type.
+    #[allow(clippy::cast_possible_truncation)] // the comparison the bench makes, in REAL
+    fn within(&self, a: f64, b: f64) -> bool {
+        match self.ty {
+            RealType::Real => ((a as f32) - (b as f32)).abs() <= self.tolerance as f32,
+            RealType::Lreal => (a - b).abs() <= self.tolerance,
+        }
+    }
+
+    /// Keeps a vector with the model's outputs, or says why not.
+    fn verdict(&self, inputs: &[f64]) -> Verdict {
+        let s = screen(self.checks, inputs);
+        let mut out = Outputs {
+            prediction: self.safe,
+            second: 0.0,
+            valid: s.valid,
+            imputed: s.imputed,
+            missing: s.missing.clone(),
+            out_of_range: s.out_of_range.clone(),
+        };
+        if !s.valid {
+            return Verdict::Keep(out);
+        }
+        let (decision, second) = match self.ty {
+            RealType::Real => self.logic.eval_with::<f32>(&s.used, self.form),
+            RealType::Lreal => self.logic.eval_with::<f64>(&s.used, self.form),
+        };
+        let p = self.model.predict_row(&s.used);
+        match self.plan.task {
+            Task::Classification => {
+                let mut sorted = p.probabilities.clone();
+                sorted.sort_by(|a, b| b.total_cmp(a));
+                let gap = sorted.first().copied().unwrap_or(0.0) - sorted.get(1).copied().unwrap_or(0.0);
+                if gap <= 2.0 * self.tolerance {
+                    return Verdict::Close;
+                }
+                #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)] // a class index
+                let probability = round(self.ty, p.probabilities.get(p.value as usize).copied().unwrap_or(0.0));
+                if decision != p.value || !self.within(second, probability) {
+                    return Verdict::Beyond;
+                }
+                out.prediction = p.value;
+                out.second = probability;
+            }
+            Task::Regression => {
+                let value = round(self.ty, p.value);
+                if !self.within(decision, value) {
+                    return Verdict::Beyond;
+                }
+                out.prediction = value;
+                out.second = second;
+            }
+        }
+        Verdict::Keep(out)
+    }
+}
+
+/// What an SVM block's vector checks and expects, in words safe for a comment.
+fn describe_model_vector(
+    plan: &ExportPlan,
+    ty: RealType,
+    checks: &[InputCheck],
+    purpose: &Purpose,
+    expected: &Outputs,
+) -> String {
+    let number = |x: f64| super::literal::value_literal(x, ty).text;
+    let what = describe_input(plan, ty, checks, purpose);
+    let expects = match (expected.valid, plan.task) {
+        (false, _) => "out of range: the safe default".to_owned(),
+        (true, Task::Classification) => {
+            #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)] // a class index
+            let class = plan.classes.get(expected.prediction as usize).map_or("?", String::as_str);
+            format!("class {} ('{class}'), probability {}", expected.prediction, number(expected.second))
+        }
+        (true, Task::Regression) => number(expected.prediction),
     };
-    comment_text(&text)
+    comment_text(&format!("{what}; expects {expects}"))
+}
+
+/// The test vectors of the SVM's own block: held-out rows sampled evenly (up to
+/// [`SVM_HELD_OUT_SAMPLE`], each the first row of its stretch that qualifies), then on a reference
+/// row each input missing, at its training minimum and maximum and just outside them, and every
+/// input at once in each of these ways. The expected outputs are the model's own; a candidate is
+/// left out where the model's two most probable classes lie within twice `tolerance`, or where
+/// the block (run as [`SvmLogic::eval_with`] runs it in the PLC's arithmetic, `e^x` in `form`)
+/// lies beyond `tolerance` of the model.
+///
+/// # Errors
+/// A bad safe default, or more than [`MAX_VECTORS`] vectors.
+pub fn svm_vectors(
+    plan: &ExportPlan,
+    logic: &SvmLogic,
+    model: &TrainedModel,
+    tolerance: f64,
+    form: ExpForm,
+    options: &ExportOptions,
+) -> Result<ModelVectors> {
+    let ty = options.real_type;
+    let checks = input_checks(plan, ty);
+    let safe = match plan.safe_default(options)? {
+        Outcome::Class { index } => index as f64,
+        Outcome::Value { value } => round(ty, value),
+    };
+    let judge = Judge { plan, logic, model, checks: &checks, ty, tolerance, form, safe };
+    let (mut close_calls, mut beyond) = (0, 0);
+    let mut kept: Vec<(Vec<f64>, Purpose, Outputs)> = Vec::new();
+    let mut seen = BTreeSet::new();
+    let mut consider = |inputs: Vec<f64>, purpose: Purpose| -> bool {
+        if inputs.iter().any(|x| x.is_infinite()) {
+            return false;
+        }
+        let key: Vec<u64> = inputs.iter().map(|x| if x.is_nan() { f64::NAN.to_bits() } else { x.to_bits() }).collect();
+        if seen.contains(&key) {
+            return true;
+        }
+        match judge.verdict(&inputs) {
+            Verdict::Keep(out) => {
+                seen.insert(key);
+                kept.push((inputs, purpose, out));
+                true
+            }
+            Verdict::Close => {
+                close_calls += 1;
+                false
+            }
+            Verdict::Beyond => {
+                beyond += 1;
+                false
+            }
+        }
+    };
+    // Held-out rows, evenly spaced: the first row of each stretch that qualifies.
+    let test = &plan.rows.test;
+    let n_test = test.n_rows();
+    let k = SVM_HELD_OUT_SAMPLE.min(n_test);
+    let mut reference: Option<Vec<f64>> = None;
+    for i in 0..k {
+        for r in i * n_test / k..(i + 1) * n_test / k {
+            let inputs = inputs_of(&checks, ty, test.row(r));
+            let row = plan.rows.test_dataset_rows.get(r).copied().unwrap_or(r);
+            if consider(inputs.clone(), Purpose::HeldOut { row }) {
+                let complete = screen(&checks, &inputs);
+                if reference.is_none() && complete.valid && !complete.imputed {
+                    reference = Some(inputs);
+                }
+                break;
+            }
+        }
+    }
+    // Each input, then every input, missing and at the edges of its range.
+    let reference = reference.unwrap_or_else(|| checks.iter().map(|c| c.fill).collect());
+    let missing_value = |kind: FeatureKind| match kind {
+        FeatureKind::Numeric => f64::NAN,
+        FeatureKind::Categorical => -1.0,
+    };
+    let with = |j: usize, value: f64| {
+        let mut v = reference.clone();
+        if let Some(x) = v.get_mut(j) {
+            *x = value;
+        }
+        v
+    };
+    for (j, check) in checks.iter().enumerate() {
+        consider(with(j, missing_value(check.kind)), Purpose::Missing { feature: Some(j) });
+        for edge in Edge::ALL {
+            if let Some(value) = edge.value_in(ty, check) {
+                consider(with(j, value), Purpose::Range { feature: Some(j), edge });
+            }
+        }
+    }
+    consider(checks.iter().map(|c| missing_value(c.kind)).collect(), Purpose::Missing { feature: None });
+    for edge in Edge::ALL {
+        let v: Vec<f64> = checks.iter().zip(&reference).map(|(c, &x)| edge.value_in(ty, c).unwrap_or(x)).collect();
+        consider(v, Purpose::Range { feature: None, edge });
+    }
+    if kept.len() > MAX_VECTORS {
+        return Err(Error::invalid(format!(
+            "the test bench would need {} vectors, more than {MAX_VECTORS}",
+            kept.len()
+        )));
+    }
+    let vectors: Vec<ModelVector> = kept
+        .into_iter()
+        .map(|(inputs, purpose, expected)| {
+            let description = describe_model_vector(plan, ty, &checks, &purpose, &expected);
+            ModelVector { inputs, purpose, description, expected }
+        })
+        .collect();
+    let held_out_rows = vectors.iter().filter(|v| matches!(v.purpose, Purpose::HeldOut { .. })).count();
+    Ok(ModelVectors { real_type: ty, tolerance, vectors, close_calls, beyond, held_out_rows })
 }
 
 /// What `vectors` cover, from the block's own calls on them.

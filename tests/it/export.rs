@@ -480,7 +480,7 @@ fn json_and_csv_rule_sets_have_the_documented_shape() {
 }
 
 /// True when `tool` can run; otherwise says so loudly, and fails under CI.
-fn have(tool: &str, install: &str) -> bool {
+pub fn have(tool: &str, install: &str) -> bool {
     let ok = Command::new(tool).arg("--version").output().is_ok_and(|o| o.status.success());
     if !ok {
         assert!(std::env::var_os("CI").is_none(), "{tool} is required in CI ({install})");
@@ -520,17 +520,35 @@ fn exported_files() -> Vec<(String, String, String)> {
     out
 }
 
-/// The SVM's own decision function as ST (a small machine: blark is slow on long initialisers).
+/// The SVM's own decision function as ST (a small machine: blark is slow on long initialisers),
+/// and the same block with a test bench of a few of its vectors, one with a NaN among them (the
+/// same code as the full bench).
 fn svm_st_files() -> Vec<(String, String)> {
     let t = ai4i_with(ModelParams::Svm(SvmParams { max_train_rows: 60, ..SvmParams::default() }));
     let p = plan(&t, None);
-    [("svm_real", RealType::Real), ("svm_lreal", RealType::Lreal)]
+    let mut files: Vec<(String, String)> = [("svm_real", RealType::Real), ("svm_lreal", RealType::Lreal)]
         .into_iter()
         .map(|(name, ty)| {
             let st = glassbox::export::svm_block::write(&p, &t.report, &options(ty)).expect("svm").exported.text;
             (name.to_owned(), st)
         })
-        .collect()
+        .collect();
+    let (pou, mut mv) =
+        glassbox::export::svm_block::block_and_vectors(&p, &t.report, &options(RealType::Real)).expect("vectors");
+    let nan = mv.vectors.iter().position(glassbox::export::vectors::ModelVector::has_nan).expect("a NaN vector");
+    mv.vectors = mv.vectors.iter().take(3).chain(mv.vectors.get(nan)).cloned().collect();
+    let tb = glassbox::export::testbench::bench_name(&pou.name);
+    let bench = glassbox::export::testbench::svm_bench(&p, &pou, &mv, &tb).expect("bench");
+    let text = format!(
+        "{}\n{}",
+        glassbox::export::structured_text::render(&pou),
+        glassbox::export::testbench::render_bench(&bench)
+    );
+    // The short bench passes in the interpreter too.
+    let out = st_eval::parse_file(&text).run(&tb, &[]);
+    assert_eq!((out["PASSED"], out["FAILURES"]), (Value::Bool(true), Value::Int(0)));
+    files.push(("svm_testbench".to_owned(), text));
+    files
 }
 
 /// `blark`, or `python3 -m blark` where pip put no script on the PATH; `None` (loudly, and a
@@ -582,7 +600,7 @@ fn blark_parses_every_exported_st_file() {
     }
 }
 
-fn xmllint_ok(path: &Path) -> Result<(), String> {
+pub fn xmllint_ok(path: &Path) -> Result<(), String> {
     let out = Command::new("xmllint").arg("--noout").arg("--schema").arg(schema()).arg(path).output().expect("runs");
     if out.status.success() { Ok(()) } else { Err(String::from_utf8_lossy(&out.stderr).into_owned()) }
 }

@@ -404,3 +404,30 @@ pub fn short_bench(p: &ExportPlan, opts: &ExportOptions) -> String {
     tv.vectors = keep;
     glassbox::export::testbench::render(p, &pou, &tv).expect("test bench")
 }
+
+#[test]
+fn the_input_checks_every_block_shares_give_what_the_tree_block_gives() {
+    // `plc_eval::screen`, which the SVM block's vectors take their Valid, Imputed and masks from,
+    // against the tree block's own call, on every row of AI4I with sensor gaps.
+    let p = plan(ai4i_dropouts(), None);
+    let o = options(RealType::Real);
+    let logic = BlockLogic::new(&p, &o).expect("logic");
+    let checks = glassbox::export::plc_eval::input_checks(&p, RealType::Real);
+    assert_eq!(checks, logic.checks);
+    let mut imputed = 0;
+    for raw in p.rows.train.rows().chain(p.rows.test.rows()) {
+        let inputs = glassbox::export::plc_eval::inputs_of(&checks, RealType::Real, raw);
+        assert_eq!(
+            inputs.iter().map(|x| x.to_bits()).collect::<Vec<_>>(),
+            logic.inputs_of(raw).iter().map(|x| x.to_bits()).collect::<Vec<_>>()
+        );
+        let s = glassbox::export::plc_eval::screen(&checks, &inputs);
+        let call = logic.call(&inputs).outputs;
+        assert_eq!(
+            (s.valid, s.imputed, &s.missing, &s.out_of_range),
+            (call.valid, call.imputed, &call.missing, &call.out_of_range)
+        );
+        imputed += usize::from(s.imputed);
+    }
+    assert!(imputed > 1000, "{imputed} rows with a gap");
+}

@@ -28,6 +28,7 @@ mod train;
 mod tree_agreement;
 mod tree_semantics;
 mod ui;
+mod ui_export;
 mod ui_monitor;
 
 use std::path::PathBuf;

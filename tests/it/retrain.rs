@@ -628,6 +628,32 @@ fn a_model_only_copy_holds_no_rows_or_paths_and_predicts_identically() {
         10_000,
         "counted on every row of the file"
     );
+    // The PLC block a vendor gets from the copy is the original's, given rows to check it on.
+    let (from_p, from_c) = (dir.path().join("p.st"), dir.path().join("c.st"));
+    ok(&[os("export"), p.as_os_str(), os("--format"), os("st"), os("--out"), from_p.as_os_str()]);
+    let e = err(&[os("export"), copy.as_os_str(), os("--format"), os("st"), os("--out"), from_c.as_os_str()]);
+    assert!(e.contains("--data FILE"), "{e}");
+    ok(&[
+        os("export"),
+        copy.as_os_str(),
+        os("--format"),
+        os("st"),
+        os("--data"),
+        data.as_os_str(),
+        os("--out"),
+        from_c.as_os_str(),
+    ]);
+    let code = |f: &std::path::Path| -> Vec<String> {
+        std::fs::read_to_string(f)
+            .expect("st")
+            .lines()
+            .skip_while(|l| !l.starts_with("FUNCTION_BLOCK"))
+            .map(|l| l.split("(*").next().unwrap_or("").trim_end().to_owned())
+            .filter(|l| !l.trim().is_empty())
+            .collect()
+    };
+    assert_eq!(code(&from_c), code(&from_p), "the same block, header and comments aside");
+    assert!(std::fs::read_to_string(&from_c).expect("st").contains("Data: ai4i2020.csv"), "the header names the rows");
     let text = ok(&[os("history"), anon.as_os_str()]);
     assert!(text.contains("holds no data") && text.contains("neutral tags (F1 … F6)"), "{text}");
     // A copy can still be compared with its original on the plant's rows.

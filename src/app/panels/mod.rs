@@ -18,6 +18,7 @@
 
 pub mod data;
 pub mod explain;
+pub mod export_dialog;
 pub mod import;
 pub mod monitor;
 pub mod plan;

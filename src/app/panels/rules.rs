@@ -1,7 +1,7 @@
 //! The Rules panel: the model as IF–THEN rules (for an SVM, a surrogate tree's rules with its
 //! fidelity), simplification and threshold rounding with the fidelity each keeps, a sortable and
-//! filterable rule table whose rows can be shown in the data table, and the export dialog with a
-//! preview of the generated PLC code.
+//! filterable rule table whose rows can be shown in the data table, and the export dialog
+//! ([`export_dialog`](super::export_dialog)) with a preview of the generated PLC code.
 
 // Counts and shares become text and screen sizes; the rounding is invisible.
 #![allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
@@ -12,10 +12,12 @@ use egui::{RichText, Ui};
 use egui_extras::{Column as TableColumn, TableBuilder};
 
 use super::PanelContext;
+use super::export_dialog::{DialogContext, SvmBlockDone, SvmBlockRequest, SvmBlocks, svm_block_job};
+pub use super::export_dialog::{ExportDialog, ExportFrom};
 use crate::app::command::{Command, Edit, Show};
 use crate::app::jobs::{JobKind, JobSpec};
 use crate::app::session::Session;
-use crate::export::{ExportOptions, ExportPlan, Format, RealType, export};
+use crate::export::ExportPlan;
 use crate::model::Task;
 use crate::model::train::TrainingReport;
 use crate::rules::compute::{Prepared, SURROGATE_DEPTH, prepare, refine, surrogate_params};
@@ -24,19 +26,33 @@ use crate::rules::simplify::SimplifyOptions;
 use crate::rules::surrogate::Disagreement;
 use crate::rules::{RuleData, RuleSet};
 
-/// Work the Rules panel asks for: the rules of the current model, simplified and (for a
-/// preview) rounded as the controls say.
+/// Work the Rules panel asks for.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Request {
-    /// Simplification settings.
-    pub simplify: SimplifyOptions,
-    /// Threshold rounding to preview, if any.
-    pub rounding: Option<Rounding>,
+pub enum Request {
+    /// The rules of the current model, simplified and (for a preview) rounded as the controls say.
+    Rules {
+        /// Simplification settings.
+        simplify: SimplifyOptions,
+        /// Threshold rounding to preview, if any.
+        rounding: Option<Rounding>,
+    },
+    /// The SVM's own decision function as a PLC block, checked against the model on every row
+    /// (the export dialog).
+    SvmBlock(SvmBlockRequest),
 }
 
-/// What a rules job hands back.
+/// What a job of the Rules panel hands back.
 #[derive(Debug, Clone)]
-pub struct RulesResult {
+pub enum RulesResult {
+    /// The rules.
+    Rules(Extracted),
+    /// An SVM block for the export dialog.
+    SvmBlock(SvmBlockDone),
+}
+
+/// The rules of a model, as a rules job hands them back.
+#[derive(Debug, Clone)]
+pub struct Extracted {
     /// The report they were computed for.
     pub report_id: u64,
     /// Training and held-out rows with the model's decisions.
@@ -65,48 +81,6 @@ pub enum SortBy {
     Confidence,
 }
 
-/// Where the exported logic comes from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum ExportFrom {
-    /// The (surrogate) tree itself.
-    #[default]
-    Tree,
-    /// The simplified (and rounded) rule set.
-    Rules,
-}
-
-/// The export dialog's state.
-#[derive(Debug, Clone)]
-pub struct ExportDialog {
-    /// Target format.
-    pub format: Format,
-    /// Logic source.
-    pub from: ExportFrom,
-    /// REAL or LREAL.
-    pub real_type: RealType,
-    /// Function block name.
-    pub name: String,
-    /// Safe default text (empty = most frequent class / mean).
-    pub safe_default: String,
-    /// Date stamped in the header (empty = not recorded).
-    pub date: String,
-    preview: Option<(String, Result<String, String>, Vec<String>)>,
-}
-
-impl Default for ExportDialog {
-    fn default() -> Self {
-        Self {
-            format: Format::StructuredText,
-            from: ExportFrom::Tree,
-            real_type: RealType::Real,
-            name: String::new(),
-            safe_default: String::new(),
-            date: String::new(),
-            preview: None,
-        }
-    }
-}
-
 /// What the Rules panel remembers.
 #[derive(Debug, Default)]
 pub struct RulesPanel {
@@ -116,8 +90,8 @@ pub struct RulesPanel {
     pub digits: Option<u32>,
     /// The rounding the user accepted (applied to the rules in use).
     pub accepted_rounding: Option<Rounding>,
-    /// Results from the last job.
-    pub result: Option<RulesResult>,
+    /// Results from the last rules job.
+    pub result: Option<Extracted>,
     /// The settings the result was computed with.
     computed_for: Option<(u64, SimplifyOptions, Option<u32>)>,
     /// Filter text.
@@ -128,12 +102,32 @@ pub struct RulesPanel {
     pub selected: Option<usize>,
     /// The export dialog, while open.
     pub export: Option<ExportDialog>,
+    /// The SVM blocks the export dialog had checked, kept while it closes and opens again.
+    pub svm_blocks: SvmBlocks,
 }
 
 impl RulesPanel {
-    /// The job for a request on the session's model. The rows, the extraction and the export
-    /// plan are computed once per model and reused while only the settings change.
+    /// The job for a request on the session's model.
     pub fn job(&self, request: Request, session: &Session) -> Option<JobSpec<RulesResult>> {
+        match request {
+            Request::Rules { simplify, rounding } => self.rules_job(simplify, rounding, session),
+            Request::SvmBlock(r) => {
+                let (_, report, id) = session.model()?;
+                // The block takes its inputs, rows and facts from the rules job's export plan.
+                let plan = self.result.as_ref().filter(|res| res.report_id == id)?.plan.clone();
+                (r.key.report_id == id).then(|| svm_block_job(r, plan, report.clone()))
+            }
+        }
+    }
+
+    /// The rules job. The rows, the extraction and the export plan are computed once per model
+    /// and reused while only the settings change.
+    fn rules_job(
+        &self,
+        simplify: SimplifyOptions,
+        rounding: Option<Rounding>,
+        session: &Session,
+    ) -> Option<JobSpec<RulesResult>> {
         let (ds, report, id) = session.model()?;
         let (ds, report) = (ds.clone(), report.clone());
         let cached = self.result.as_ref().filter(|r| r.report_id == id).map(|r| {
@@ -154,8 +148,8 @@ impl RulesPanel {
                 }
             };
             p.set_stage("simplifying");
-            let refined = refine(&prepared, &request.simplify, request.rounding.as_ref());
-            Ok(RulesResult {
+            let refined = refine(&prepared, &simplify, rounding.as_ref());
+            Ok(RulesResult::Rules(Extracted {
                 report_id: id,
                 data: prepared.data,
                 base: prepared.base,
@@ -163,15 +157,21 @@ impl RulesPanel {
                 rounding: refined.rounded.map(Arc::new),
                 disagreements: prepared.disagreements,
                 plan,
-            })
+            }))
         }))
     }
 
-    /// Takes back a job's result, if it is for the current model, and puts its rules in use.
+    /// Takes back a job's result, if it is for the current model: rules are put in use, an SVM
+    /// block is kept for the export dialog.
     pub fn receive(&mut self, result: RulesResult, session: &Session, commands: &mut Vec<Command>) -> Option<String> {
-        if result.report_id != session.report_id {
-            return None;
-        }
+        let result = match result {
+            RulesResult::Rules(r) if r.report_id == session.report_id => r,
+            RulesResult::SvmBlock(done) if done.key.report_id == session.report_id => {
+                self.svm_blocks.insert(done);
+                return None;
+            }
+            RulesResult::Rules(_) | RulesResult::SvmBlock(_) => return None,
+        };
         self.result = Some(result);
         if let Some(rules) = self.rules() {
             commands.push(Command::Edit(Edit::SetRules { rules: Some(Arc::new(rules.clone())), by_user: false }));
@@ -200,24 +200,40 @@ impl RulesPanel {
             });
             return;
         };
+        // An SVM block's job that ended without a result (cancelled) is noticed before anything
+        // new is asked for.
+        self.svm_blocks.notice_end(busy);
+        self.svm_blocks.keep_model(report_id);
         let wanted = (report_id, self.simplify.clone(), self.digits);
+        let mut refining = false;
         if self.computed_for.as_ref() != Some(&wanted) && !busy {
             self.computed_for = Some(wanted);
             let rounding = self.digits.map(|d| Rounding { digits: Some(d), ..Rounding::default() });
-            commands.push(Command::Work(super::Work::Rules(Request { simplify: self.simplify.clone(), rounding })));
+            commands
+                .push(Command::Work(super::Work::Rules(Request::Rules { simplify: self.simplify.clone(), rounding })));
+            refining = true;
         }
         if self.result.as_ref().is_some_and(|res| res.report_id != report_id) {
             self.result = None;
             self.selected = None;
         }
+        // A new job of this panel replaces a running one: only an SVM block's may be replaced (by
+        // another), never the rules job the panel waits for.
+        let can_start = !refining && (!busy || self.svm_blocks.running().is_some());
         egui::Panel::left("rules_controls").resizable(true).default_size(320.0).min_size(260.0).show(ui, |ui| {
             egui::ScrollArea::vertical()
                 .id_salt("rules_controls_scroll")
                 .show(ui, |ui| self.controls_ui(ui, r, busy, commands));
         });
         egui::CentralPanel::default_margins().show(ui, |ui| self.table_ui(ui, r, commands));
-        if self.export.is_some() {
-            self.export_ui(ui.ctx(), r, commands);
+        let plan = self.result.as_ref().map(|res| (res.plan.clone(), res.data.clone()));
+        let rules = self.rules().cloned();
+        if let Some(dialog) = self.export.as_mut() {
+            let cx =
+                DialogContext { report: r, report_id, plan, rules, blocks: &mut self.svm_blocks, can_start, commands };
+            if !dialog.ui(ui.ctx(), cx) {
+                self.export = None;
+            }
         }
     }
 
@@ -315,18 +331,10 @@ impl RulesPanel {
             }
         }
         ui.separator();
-        if ui.add_enabled(!busy, egui::Button::new(RichText::new("Export to PLC…").strong())).clicked() {
-            let d = ExportDialog {
-                name: format!(
-                    "FB_{}",
-                    crate::export::ident::identifiers(&[r.model.target.as_str()], &[])
-                        .first()
-                        .cloned()
-                        .unwrap_or_else(|| "Model".into())
-                ),
-                ..ExportDialog::default()
-            };
-            self.export = Some(d);
+        // An SVM block's check in the background does not keep the dialog closed.
+        let ready = !busy || self.svm_blocks.running().is_some();
+        if ui.add_enabled(ready, egui::Button::new(RichText::new("Export to PLC…").strong())).clicked() {
+            self.export = Some(ExportDialog::new(r));
         }
     }
 
@@ -473,156 +481,5 @@ impl RulesPanel {
         }
         out.sort_unstable();
         out
-    }
-
-    fn export_ui(&mut self, ctx: &egui::Context, r: &TrainingReport, commands: &mut Vec<Command>) {
-        let rules_in_use = self.rules().cloned();
-        let plan = self.result.as_ref().map(|res| (res.plan.clone(), res.data.clone()));
-        let Some(d) = self.export.as_mut() else { return };
-        let mut open = true;
-        let screen = ctx.content_rect();
-        egui::Window::new("Export to PLC")
-            .id(egui::Id::unique("export_dialog"))
-            .open(&mut open)
-            .collapsible(false)
-            .default_size([screen.width() * 0.75, screen.height() * 0.75])
-            .anchor(egui::Align2::CENTER_CENTER, [0.0, 0.0])
-            .show(ctx, |ui| {
-                egui::Grid::new("export_grid").num_columns(2).spacing([10.0, 6.0]).show(ui, |ui| {
-                    ui.label("Format:");
-                    ui.horizontal(|ui| {
-                        for (f, name) in [
-                            (Format::StructuredText, "Structured Text"),
-                            (Format::PlcopenXml, "PLCopen XML"),
-                            (Format::Scl, "TIA Portal SCL"),
-                            (Format::TcPou, "TwinCAT POU"),
-                            (Format::L5x, "Studio 5000 AOI"),
-                            (Format::Json, "JSON rules"),
-                            (Format::Csv, "CSV rules"),
-                            (Format::TreeJson, "tree JSON"),
-                            (Format::TestbenchSt, "ST with test bench"),
-                            (Format::Report, "cost report"),
-                        ] {
-                            ui.selectable_value(&mut d.format, f, name);
-                        }
-                    });
-                    ui.end_row();
-                    ui.label("Logic:");
-                    ui.horizontal(|ui| {
-                        ui.selectable_value(&mut d.from, ExportFrom::Tree, "the tree (exactly the model)");
-                        ui.selectable_value(&mut d.from, ExportFrom::Rules, "the rules in use");
-                    });
-                    ui.end_row();
-                    ui.label("Number type:");
-                    ui.horizontal(|ui| {
-                        ui.selectable_value(&mut d.real_type, RealType::Real, "REAL (32-bit)");
-                        ui.selectable_value(&mut d.real_type, RealType::Lreal, "LREAL (64-bit)");
-                    });
-                    ui.end_row();
-                    ui.label("Function block:");
-                    ui.add(egui::TextEdit::singleline(&mut d.name).desired_width(240.0));
-                    ui.end_row();
-                    ui.label("Safe default:");
-                    ui.add(
-                        egui::TextEdit::singleline(&mut d.safe_default)
-                            .hint_text(if r.model.task == Task::Classification {
-                                "class index (default: most frequent)"
-                            } else {
-                                "value (default: training mean)"
-                            })
-                            .desired_width(240.0),
-                    );
-                    ui.end_row();
-                    ui.label("Date in header:");
-                    ui.add(
-                        egui::TextEdit::singleline(&mut d.date).hint_text("YYYY-MM-DD (optional)").desired_width(240.0),
-                    );
-                    ui.end_row();
-                });
-                if !d.name.is_empty() && !crate::export::ident::is_valid_identifier(&d.name) {
-                    ui.colored_label(
-                        ui.visuals().error_fg_color,
-                        "The name must be an IEC identifier: a letter, then letters, digits or single underscores.",
-                    );
-                }
-                let options = ExportOptions {
-                    name: (!d.name.trim().is_empty()).then(|| d.name.trim().to_owned()),
-                    real_type: d.real_type,
-                    safe_default: d.safe_default.trim().parse().ok(),
-                    date: (!d.date.trim().is_empty()).then(|| d.date.trim().to_owned()),
-                };
-                let key = format!(
-                    "{:?}|{:?}|{:?}|{:?}",
-                    d.format,
-                    d.from,
-                    options,
-                    rules_in_use.as_ref().map(|r| r.steps.len())
-                );
-                if d.preview.as_ref().is_none_or(|(k, ..)| *k != key)
-                    && let Some((plan, data)) = &plan
-                {
-                    let plan_for = if d.from == ExportFrom::Rules {
-                        rules_in_use.as_ref().map(|rs| plan.with_rules(rs, data))
-                    } else {
-                        Some(Ok((**plan).clone()))
-                    };
-                    let result = match plan_for {
-                        Some(Ok(p)) => export(&p, d.format, &options).map_err(|e| e.to_string()).map(|mut e| {
-                            // Every PLC block is shown with its cost (the report is that cost).
-                            if !matches!(d.format, Format::Json | Format::Csv | Format::TreeJson | Format::Report)
-                                && let Ok(r) = crate::export::cost::report(&p, &options, None)
-                            {
-                                e.notes.push(crate::export::cost::summary(&r));
-                            }
-                            e
-                        }),
-                        Some(Err(e)) => Err(e.to_string()),
-                        None => Err("no rules yet".into()),
-                    };
-                    let (text, notes) = match result {
-                        Ok(e) => (Ok(e.text), e.notes),
-                        Err(e) => (Err(e), Vec::new()),
-                    };
-                    d.preview = Some((key, text, notes));
-                }
-                if let Some((_, text, notes)) = &d.preview {
-                    for n in notes {
-                        ui.label(RichText::new(n).small().weak());
-                    }
-                    match text {
-                        Ok(t) => {
-                            ui.horizontal(|ui| {
-                                if ui.button(RichText::new("Save…").strong()).clicked() {
-                                    let name = format!("{}.{}", d.name.trim(), d.format.extension());
-                                    commands.push(Command::SaveText { name, text: t.clone() });
-                                }
-                                // The text without the byte-order mark, as a PLC editor's paste expects.
-                                if ui
-                                    .button("Copy")
-                                    .on_hover_text(
-                                        "Copy the file's text to the clipboard, to paste into the PLC editor",
-                                    )
-                                    .clicked()
-                                {
-                                    ui.ctx().copy_text(t.trim_start_matches('\u{feff}').to_owned());
-                                }
-                                ui.label(RichText::new(format!("{} lines", t.lines().count())).weak());
-                            });
-                            egui::ScrollArea::both().id_salt("export_preview").show(ui, |ui| {
-                                // The vendor files start with a byte-order mark and end lines in CR LF
-                                // (saved as they are); show their text.
-                                let shown = t.trim_start_matches('\u{feff}').replace("\r\n", "\n");
-                                ui.add(egui::Label::new(RichText::new(shown).monospace().size(12.0)).extend());
-                            });
-                        }
-                        Err(e) => {
-                            ui.colored_label(ui.visuals().error_fg_color, e);
-                        }
-                    }
-                }
-            });
-        if !open {
-            self.export = None;
-        }
     }
 }

@@ -3,7 +3,7 @@
 //! `VAR CONSTANT`, with initial values), one-dimensional `ARRAY[a..b] OF T` with `[…]`
 //! initialisers, function-block instances, assignments, IF/ELSIF/ELSE, FOR loops, calls of an
 //! instance with named inputs and `instance.Output`, comparisons, AND/OR/NOT (bitwise on
-//! `DWORD`), `+`, `-`, `*` and `/`, `EXP` and `ABS`, assignments to array elements, TRUE/FALSE,
+//! `DWORD`), `+`, `-`, `*`, `/` and `**`, `EXP` and `ABS`, assignments to array elements, TRUE/FALSE,
 //! integer, typed real and `DWORD#16#…` literals, `DINT` indices; a file may
 //! hold several function blocks.
 //! `REAL` values are `f32` and compute in 32 bits, `LREAL` values are `f64`; comparing or
@@ -156,7 +156,8 @@ fn tokenize(src: &str) -> Vec<Tok> {
             out.push(Tok::Int(src[start..i].parse().expect("int")));
         } else {
             let sym = [
-                ":=", "<=", ">=", "<>", "..", ";", ":", "(", ")", "<", ">", "=", ",", "[", "]", ".", "+", "-", "*", "/",
+                ":=", "<=", ">=", "<>", "..", "**", ";", ":", "(", ")", "<", ">", "=", ",", "[", "]", ".", "+", "-",
+                "*", "/",
             ]
             .into_iter()
             .find(|s| src[i..].starts_with(s))
@@ -423,7 +424,7 @@ impl Parser {
     }
 
     fn product(&mut self) -> Expr {
-        let mut e = self.primary();
+        let mut e = self.power();
         loop {
             let op = if self.is_sym("/") {
                 "/"
@@ -433,7 +434,17 @@ impl Parser {
                 break;
             };
             self.sym(op);
-            e = Expr::Arith(op, Box::new(e), Box::new(self.primary()));
+            e = Expr::Arith(op, Box::new(e), Box::new(self.power()));
+        }
+        e
+    }
+
+    /// `a ** b`, which binds tighter than `*` and `/` (Logix writes `e^x` so).
+    fn power(&mut self) -> Expr {
+        let mut e = self.primary();
+        while self.is_sym("**") {
+            self.sym("**");
+            e = Expr::Arith("**", Box::new(e), Box::new(self.primary()));
         }
         e
     }
@@ -685,6 +696,8 @@ fn eval(e: &Expr, f: &Frame) -> Value {
             ("+", Value::Lreal(x), Value::Lreal(y)) => Value::Lreal(x + y),
             ("/", Value::Real(x), Value::Real(y)) => Value::Real(x / y),
             ("/", Value::Lreal(x), Value::Lreal(y)) => Value::Lreal(x / y),
+            ("**", Value::Real(x), Value::Real(y)) => Value::Real(x.powf(y)),
+            ("**", Value::Lreal(x), Value::Lreal(y)) => Value::Lreal(x.powf(y)),
             (op, x, y) => panic!("{x:?} {op} {y:?}"),
         },
         Expr::Call(name, a) => match count(f, 2, (name.as_str(), eval(a, f))) {
