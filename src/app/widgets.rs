@@ -210,6 +210,20 @@ pub fn beeswarm_offsets(values: &[f64], row_height: f64) -> Vec<f64> {
     offsets
 }
 
+/// A plot axis formatter that names the whole positions 0, 1, 2, … by `labels` (bars or points
+/// placed at category or period indices) and leaves the marks between them blank.
+pub fn index_axis(labels: Vec<String>) -> impl Fn(egui_plot::GridMark, &std::ops::RangeInclusive<f64>) -> String {
+    move |mark, _| {
+        let i = mark.value.round();
+        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)] // a non-negative whole number
+        if (mark.value - i).abs() < 1e-6 && i >= 0.0 {
+            labels.get(i as usize).cloned().unwrap_or_default()
+        } else {
+            String::new()
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -277,15 +277,7 @@ fn histogram_ui(ui: &mut Ui, c: &Column, h: &Histogram) {
         .show_grid([false, true])
         .y_axis_label("rows");
     if !labels.is_empty() {
-        plot = plot.x_axis_formatter(move |mark, _range| {
-            let i = mark.value.round();
-            #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
-            if (mark.value - i).abs() < 1e-6 && i >= 0.0 {
-                labels.get(i as usize).cloned().unwrap_or_default()
-            } else {
-                String::new()
-            }
-        });
+        plot = plot.x_axis_formatter(crate::app::widgets::index_axis(labels));
     }
     plot.show(ui, |p| p.bar_chart(BarChart::new(title, bars).color(color)));
 }

@@ -696,14 +696,7 @@ fn beeswarm(ui: &mut Ui, g: &GlobalExplanation, order: &[usize]) -> egui::Rect {
         .show_grid([true, false])
         .allow_scroll(false)
         .y_axis_min_width(160.0)
-        .y_axis_formatter(move |mark, _| {
-            let k = mark.value.round();
-            if (mark.value - k).abs() < 1e-6 && k >= 0.0 {
-                labels.get(k as usize).cloned().unwrap_or_default()
-            } else {
-                String::new()
-            }
-        })
+        .y_axis_formatter(crate::app::widgets::index_axis(labels))
         .show(ui, |p| {
             for (b, pts) in series.into_iter().enumerate() {
                 p.points(
@@ -747,14 +740,7 @@ fn dependence(
     let mut plot =
         Plot::new(("dependence", feature)).height(280.0).x_axis_label(f.name.clone()).y_axis_label("SHAP value");
     if f.kind == FeatureKind::Categorical {
-        plot = plot.x_axis_formatter(move |mark, _| {
-            let k = mark.value.round();
-            if (mark.value - k).abs() < 1e-6 && k >= 0.0 {
-                levels.get(k as usize).cloned().unwrap_or_default()
-            } else {
-                String::new()
-            }
-        });
+        plot = plot.x_axis_formatter(crate::app::widgets::index_axis(levels));
     }
     plot.show(ui, |p| {
         for (b, pts) in series.into_iter().enumerate() {

@@ -435,14 +435,7 @@ fn feature_detail_ui(ui: &mut Ui, f: &FeatureDrift) {
             if unit.is_empty() { String::new() } else { format!(" ({})", unit.trim()) }
         ));
     if !x_labels.is_empty() {
-        plot = plot.x_axis_formatter(move |mark, _| {
-            let i = mark.value.round();
-            if (mark.value - i).abs() < 1e-6 && i >= 0.0 {
-                x_labels.get(i as usize).cloned().unwrap_or_default()
-            } else {
-                String::new()
-            }
-        });
+        plot = plot.x_axis_formatter(crate::app::widgets::index_axis(x_labels));
     }
     plot.show(ui, |p| {
         p.bar_chart(BarChart::new("training", then_bars).color(THEN.gamma_multiply(0.7)));
@@ -470,14 +463,7 @@ fn time_chart_ui(ui: &mut Ui, r: &MonitorReport, f: &FeatureDrift) {
         .legend(Legend::default())
         .allow_scroll(false)
         .y_axis_label("PSI / share")
-        .x_axis_formatter(move |mark, _| {
-            let i = mark.value.round();
-            if (mark.value - i).abs() < 1e-6 && i >= 0.0 {
-                labels.get(i as usize).cloned().unwrap_or_default()
-            } else {
-                String::new()
-            }
-        })
+        .x_axis_formatter(crate::app::widgets::index_axis(labels))
         .show(ui, |p| {
             p.hline(
                 HLine::new("major", major)
