@@ -22,6 +22,7 @@
 
 use std::fmt::Write as _;
 use std::ops::{Add, Div, Mul, Sub};
+use std::sync::atomic::{AtomicUsize, Ordering as AtomicOrdering};
 
 use rayon::prelude::*;
 use serde::Serialize;
@@ -35,6 +36,7 @@ use crate::model::pipeline::FeatureKind;
 use crate::model::svm::{BinarySvm, KernelFn, KernelKind, Platt};
 use crate::model::train::{Evaluation, TrainingReport};
 use crate::model::{Estimator, Prediction, Task, TrainedModel};
+use crate::progress::Progress;
 
 /// Names the SVM logic declares (kept free of the inputs' identifiers).
 const RESERVED: [&str; 30] = [
@@ -543,12 +545,16 @@ fn deviation<T: PlcReal>(
     model: &[Prediction],
     floor: f64,
     form: ExpForm,
+    ticker: &Ticker<'_>,
 ) -> Deviation {
     // Per row: the difference, and for a changed class the gap between the model's top two.
     let per_row: Vec<(f64, Option<f64>)> = used
         .par_iter()
         .zip(model)
         .map(|(used, p)| {
+            if !ticker.tick() {
+                return (0.0, None);
+            }
             // The PLC's inputs are of the block's type.
             let typed: Vec<f64> = used.iter().map(|&v| T::of(v).get()).collect();
             let (decision, second) = logic.eval_with::<T>(&typed, form);
@@ -588,13 +594,50 @@ pub fn check(plan: &ExportPlan, logic: &SvmLogic, model: &TrainedModel) -> SvmCh
 
 /// [`check`] for a block computing `e^x` in `form`.
 pub fn check_with(plan: &ExportPlan, logic: &SvmLogic, model: &TrainedModel, form: ExpForm) -> SvmCheck {
+    check_rows(plan, logic, model, form, &Progress::new())
+}
+
+/// Counts the rows the check has done across its threads (three passes: the model, the block in
+/// `REAL`, the block in `LREAL`) and reports them to `progress` now and then.
+struct Ticker<'a> {
+    progress: &'a Progress,
+    done: AtomicUsize,
+    total: usize,
+}
+
+impl Ticker<'_> {
+    /// One more row done; false once the work was cancelled (the rest is skipped).
+    fn tick(&self) -> bool {
+        let n = self.done.fetch_add(1, AtomicOrdering::Relaxed) + 1;
+        if n.is_multiple_of(512) {
+            self.progress.set_count(n, self.total);
+        }
+        !self.progress.is_cancelled()
+    }
+}
+
+/// [`check_with`], reporting to `progress`; a cancel stops it early (the figures are then
+/// incomplete: the caller checks `progress` and drops them).
+fn check_rows(
+    plan: &ExportPlan,
+    logic: &SvmLogic,
+    model: &TrainedModel,
+    form: ExpForm,
+    progress: &Progress,
+) -> SvmCheck {
     let used: Vec<Vec<f64>> =
         plan.rows.train.rows().chain(plan.rows.test.rows()).map(|raw| used_row(plan, raw)).collect();
-    let predictions: Vec<Prediction> = used.par_iter().map(|u| model.predict_row(u)).collect();
+    let ticker = Ticker { progress, done: AtomicUsize::new(0), total: 3 * used.len() };
+    let predictions: Vec<Prediction> = used
+        .par_iter()
+        .map(|u| {
+            if ticker.tick() { model.predict_row(u) } else { Prediction { value: f64::NAN, probabilities: Vec::new() } }
+        })
+        .collect();
     SvmCheck {
         rows: used.len(),
-        real: deviation::<f32>(logic, &used, &predictions, 1e-6, form),
-        lreal: deviation::<f64>(logic, &used, &predictions, 1e-12, form),
+        real: deviation::<f32>(logic, &used, &predictions, 1e-6, form, &ticker),
+        lreal: deviation::<f64>(logic, &used, &predictions, 1e-12, form, &ticker),
     }
 }
 
@@ -668,6 +711,21 @@ pub fn write_in_with(
     testbench: bool,
     l5x: &super::l5x::L5xOptions,
 ) -> Result<(SvmExport, Option<Companion>)> {
+    write_in_progress(plan, report, options, (format, testbench), l5x, &Progress::new())
+}
+
+/// [`write_in_with`], reporting the check's rows to `progress` and stopping when it is cancelled.
+///
+/// # Errors
+/// As [`write_in`]; `Cancelled` when `progress` was cancelled.
+pub fn write_in_progress(
+    plan: &ExportPlan,
+    report: &TrainingReport,
+    options: &ExportOptions,
+    (format, testbench): (Format, bool),
+    l5x: &super::l5x::L5xOptions,
+    progress: &Progress,
+) -> Result<(SvmExport, Option<Companion>)> {
     if !FORMATS.contains(&format) {
         return Err(Error::invalid(format!(
             "the SVM block is written as st, testbench-st, plcopen, scl, tcpou or l5x, not as {}",
@@ -683,7 +741,8 @@ pub fn write_in_with(
     let revision = if format == Format::L5x { Some(super::l5x::check_options(options, l5x)?) } else { None };
     let form = if format == Format::L5x { ExpForm::PowerOfE } else { ExpForm::Exp };
     let logic = SvmLogic::new(report)?;
-    let check = check_with(plan, &logic, &report.model, form);
+    let check = check_rows(plan, &logic, &report.model, form, progress);
+    progress.check()?;
     let pou = build(plan, &logic, &check, options)?;
     let st = super::structured_text::render(&pou);
     let cost = cost(&logic, options.real_type, st.lines().count());

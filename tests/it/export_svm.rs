@@ -367,6 +367,25 @@ fn a_two_class_rbf_svm_runs_on_the_plc_as_the_model() {
     check("plant", &t, 1);
     check_bench("plant", &t);
     check_formats("plant", &t, 5);
+    check_progress(&t);
+}
+
+/// The check reports its rows as it goes (the window's progress bar) and stops on a cancel.
+fn check_progress(t: &Trained) {
+    let plan = ExportPlan::new(&t.report, &t.data, None, &TreeParams::default(), None).expect("plan");
+    let l5x = glassbox::export::l5x::L5xOptions::default();
+    let o = options(RealType::Real);
+    let progress = glassbox::Progress::new();
+    let (svm, _) = svm_block::write_in_progress(&plan, &t.report, &o, (Format::StructuredText, false), &l5x, &progress)
+        .expect("exports");
+    assert!(progress.fraction() > 0.5, "{}", progress.fraction());
+    let (plain, _) = svm_block::write_in(&plan, &t.report, &o, Format::StructuredText, false).expect("exports");
+    assert_eq!(svm.exported.text, plain.exported.text, "the same block with or without progress");
+    let cancelled = glassbox::Progress::new();
+    cancelled.cancel();
+    let e = svm_block::write_in_progress(&plan, &t.report, &o, (Format::StructuredText, false), &l5x, &cancelled)
+        .expect_err("cancelled");
+    assert!(e.is_cancelled(), "{e}");
 }
 
 #[test]

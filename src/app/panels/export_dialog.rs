@@ -208,13 +208,11 @@ pub fn svm_block_job(
             None => {
                 let rows = plan.rows.train.n_rows() + plan.rows.test.n_rows();
                 p.set_stage(format!("checking it on {rows} rows"));
-                let preview = match svm_export(&plan, &report, key.format, &key.options) {
+                match svm_export(&plan, &report, key.format, &key.options, p) {
                     Ok((text, svm)) => svm_preview(text, &svm, plan.task),
+                    Err(e) if e.is_cancelled() => return Err(e),
                     Err(e) => Preview { text: Err(e.to_string()), ..Preview::default() },
-                };
-                // The check does not look at the cancel flag; a cancel while it ran drops it here.
-                p.check()?;
-                preview
+                }
             }
         };
         p.set(1.0);
@@ -230,13 +228,16 @@ fn svm_export(
     report: &TrainingReport,
     format: Format,
     options: &ExportOptions,
+    progress: &Progress,
 ) -> crate::Result<(String, SvmExport)> {
+    let l5x = crate::export::l5x::L5xOptions::default();
     if format == Format::Report {
-        let svm = svm_block::write(plan, report, options)?;
+        let (svm, _) =
+            svm_block::write_in_progress(plan, report, options, (Format::StructuredText, false), &l5x, progress)?;
         return Ok((svm_block::cost_markdown(plan, &svm), svm));
     }
     // Without a test bench of its own, no format writes a second file.
-    let (svm, _) = svm_block::write_in(plan, report, options, format, false)?;
+    let (svm, _) = svm_block::write_in_progress(plan, report, options, (format, false), &l5x, progress)?;
     Ok((svm.exported.text.clone(), svm))
 }
 
@@ -262,7 +263,7 @@ fn probe_formats(
     let mut out = Vec::with_capacity(Format::ALL.len());
     for format in Format::ALL {
         p.check()?;
-        out.push((format, svm_export(&few, report, format, options).err().map(|e| e.to_string())));
+        out.push((format, svm_export(&few, report, format, options, &Progress::new()).err().map(|e| e.to_string())));
     }
     Ok(out)
 }
