@@ -228,6 +228,16 @@ pub fn compare(
         ));
     }
     let metrics = metric_rows((ma, &rows_a, &pa), (mb, &rows_b, &pb), &scored);
+    if has_target && let Ok((_, sha)) = crate::project::hash_file(path) {
+        for (label, p) in [("A", a), ("B", b)] {
+            if p.data_refs().iter().any(|d| d.sha256 == sha) {
+                notes.push(format!(
+                    "these rows include the ones model {label} was trained on, so its metrics here are optimistic \
+                     (its held-out figures are in its history entry)"
+                ));
+            }
+        }
+    }
 
     progress.set_stage("importance");
     let scored_dataset_rows: Vec<usize> = scored.iter().filter_map(|&i| all.get(i).copied()).collect();

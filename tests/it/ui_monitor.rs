@@ -121,6 +121,11 @@ fn monitors_new_data_retrains_and_compares_the_versions_rule_by_rule() {
     }
     h.get_by_label_contains(&format!("They decide alike on {} of 5000 rows", cmp.agreement.agree));
     assert!(cmp.structured_text.as_ref().is_some_and(|d| !d.is_empty()), "the PLC code changed");
+    // Version 2 was trained on these rows, and the comparison says so.
+    let optimistic = "these rows include the ones model B was trained on, so its metrics here are optimistic";
+    assert!(cmp.notes.iter().any(|n| n.starts_with(optimistic)), "{:?}", cmp.notes);
+    assert!(!cmp.notes.iter().any(|n| n.contains("model A was trained on")), "{:?}", cmp.notes);
+    h.get_by_label_contains(optimistic);
 
     // Restore version 1: its model is current again, as version 3.
     h.get_by_role_and_label(Role::Button, "Restore 1").click();
