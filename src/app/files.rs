@@ -166,7 +166,7 @@ impl GlassboxApp {
     }
 
     /// Where "Save project as" suggests: beside the project or the data, named after the data.
-    fn suggested_project_path(&self) -> PathBuf {
+    pub(super) fn suggested_project_path(&self) -> PathBuf {
         let stem = self.session.dataset.as_ref().map_or_else(
             || "plant".to_owned(),
             |d| {

@@ -34,22 +34,12 @@ pub struct PassphraseDialog {
 }
 
 impl GlassboxApp {
-    /// Opens the share dialog with a path beside the project.
+    /// Opens the share dialog with a path beside the project (or where it would be saved).
     pub(super) fn open_share_dialog(&mut self) {
-        let stem = self
-            .session
-            .project_path
-            .as_ref()
-            .and_then(|p| p.file_stem())
-            .map_or_else(|| "model".to_owned(), |s| s.to_string_lossy().into_owned());
-        let dir = self
-            .session
-            .project_path
-            .as_ref()
-            .and_then(|p| p.parent().map(std::path::Path::to_path_buf))
-            .unwrap_or_else(|| self.save_dir());
+        let project = self.session.project_path.clone().unwrap_or_else(|| self.suggested_project_path());
+        let stem = project.file_stem().map_or_else(|| "model".to_owned(), |s| s.to_string_lossy().into_owned());
         self.share_dialog = Some(ShareDialog {
-            path: dir.join(format!("{stem}_model_only.glassbox")).display().to_string(),
+            path: project.with_file_name(format!("{stem}_model_only.glassbox")).display().to_string(),
             options: CopyOptions::default(),
         });
     }

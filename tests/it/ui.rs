@@ -10,11 +10,12 @@ use glassbox::app::state::Preferences;
 
 use crate::fixture;
 
-/// Steps the app until `done` holds, letting background jobs finish (at most 20 s).
+/// Steps the app until `done` holds, letting background jobs finish (at most 60 s: an SVM block's
+/// check in a debug build on a loaded machine).
 pub(crate) fn run_until(harness: &mut Harness<'_, GlassboxApp>, done: impl Fn(&GlassboxApp) -> bool) {
     let start = Instant::now();
     while !done(harness.state()) {
-        assert!(start.elapsed() < Duration::from_secs(20), "timed out waiting for the app");
+        assert!(start.elapsed() < Duration::from_secs(60), "timed out waiting for the app");
         harness.step();
         std::thread::sleep(Duration::from_millis(10));
     }

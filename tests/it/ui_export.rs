@@ -7,7 +7,6 @@
 use std::time::{Duration, Instant};
 
 use egui::accesskit::Role;
-use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT as _, Queryable as _};
 use glassbox::app::GlassboxApp;
 use glassbox::app::command::Command;
@@ -15,7 +14,6 @@ use glassbox::app::jobs::JobKind;
 use glassbox::app::panels::Work;
 use glassbox::app::panels::export_dialog::{FORMATS, SvmBlockKey, SvmBlockRequest};
 use glassbox::app::panels::rules::Request;
-use glassbox::app::state::Preferences;
 use glassbox::data::LoadOptions;
 use glassbox::export::{ExportOptions, Format, RealType};
 use glassbox::model::ModelParams;
@@ -23,25 +21,7 @@ use glassbox::model::svm::SvmParams;
 use glassbox::model::train::TrainSettings;
 
 use crate::fixture;
-
-/// Steps the app until `done` holds, letting background jobs finish (at most 60 s).
-fn run_until(harness: &mut Harness<'_, GlassboxApp>, done: impl Fn(&GlassboxApp) -> bool) {
-    let start = Instant::now();
-    while !done(harness.state()) {
-        assert!(start.elapsed() < Duration::from_secs(60), "timed out waiting for the app");
-        harness.step();
-        std::thread::sleep(Duration::from_millis(10));
-    }
-    harness.run_steps(3);
-}
-
-fn app_harness() -> Harness<'static, GlassboxApp> {
-    let ctx = egui::Context::default();
-    let app = GlassboxApp::new(&ctx, Preferences::default(), None);
-    let h = Harness::builder().with_size([1400.0, 860.0]).build_ui_state(|ui, app: &mut GlassboxApp| app.show(ui), app);
-    h.ctx.set_fonts(glassbox::app::theme::font_definitions());
-    h
-}
+use crate::ui::{app_harness, run_until};
 
 /// The SVM block the dialog is having checked, if any.
 fn running(app: &GlassboxApp) -> Option<SvmBlockKey> {

@@ -97,8 +97,8 @@ pub struct Compared {
 pub struct Replacement {
     /// The project.
     pub project: Project,
-    /// Its data.
-    pub dataset: Dataset,
+    /// Its data (the session's own when a restored version reads the same data).
+    pub dataset: Arc<Dataset>,
     /// What happened, for the status bar.
     pub message: String,
     /// What the user should know about the data.
@@ -181,7 +181,7 @@ impl Request {
                     let message = format!("Retrained {how} {}: the model is now version {number}", file_name(&path));
                     Ok(Done::Replaced(Box::new(Replacement {
                         project: done.project,
-                        dataset: done.dataset,
+                        dataset: Arc::new(done.dataset),
                         message,
                         notes: done.notes,
                     })))
@@ -192,10 +192,10 @@ impl Request {
                     let restored = project.restore(version, clock_date())?;
                     // The same data as now is not read again.
                     let dataset = if restored.data == project.data && restored.appended == project.appended {
-                        (*training).clone()
+                        training
                     } else {
                         p.set_stage("reading the data of that version");
-                        restored.load_data(p)?
+                        Arc::new(restored.load_data(p)?)
                     };
                     let number = restored.current_version().map_or(0, |v| v.number);
                     let message = format!("Restored the model of version {version} (now version {number})");
@@ -330,7 +330,7 @@ impl MonitorPanel {
         });
         match self.view {
             View::Drift => self.drift_ui(ui, cx, &report, id),
-            View::Versions => self.versions_ui(ui, cx, &report, id),
+            View::Versions => self.versions_ui(ui, cx, id),
         }
     }
 }

@@ -8,7 +8,6 @@
 #![allow(clippy::cast_precision_loss)]
 
 use std::fmt::Write as _;
-use std::sync::Arc;
 
 use egui::{Color32, RichText, Ui};
 
@@ -17,7 +16,6 @@ use crate::app::command::Command;
 use crate::app::jobs::JobKind;
 use crate::app::panels::{PanelContext, Work};
 use crate::compare::Comparison;
-use crate::model::train::TrainingReport;
 use crate::project::history::ModelVersion;
 
 /// Colour of removed lines and rules.
@@ -26,13 +24,7 @@ const REMOVED: Color32 = Color32::from_rgb(200, 70, 70);
 const ADDED: Color32 = Color32::from_rgb(40, 150, 80);
 
 impl MonitorPanel {
-    pub(super) fn versions_ui(
-        &mut self,
-        ui: &mut Ui,
-        cx: &mut PanelContext<'_>,
-        _model: &Arc<TrainingReport>,
-        id: u64,
-    ) {
+    pub(super) fn versions_ui(&mut self, ui: &mut Ui, cx: &mut PanelContext<'_>, id: u64) {
         let history = cx.session.history();
         let busy = cx.busy.is(JobKind::Compare) || cx.busy.is(JobKind::Load) || cx.busy.is(JobKind::Model);
         let note = self.note.clone();
